@@ -1,0 +1,65 @@
+// The C side of elfdyn: libelf's headers and static inline helpers for what
+// Swift cannot import (function-like macros, cpuid).
+#ifndef ELFDYN_CLIBELF_SHIM_H
+#define ELFDYN_CLIBELF_SHIM_H
+
+#include <gelf.h>
+#include <libelf.h>
+#include <elf.h>
+#include <sys/auxv.h>
+#include <gnu/libc-version.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
+
+static inline unsigned char elfdyn_st_bind(unsigned char info) { return GELF_ST_BIND(info); }
+static inline unsigned char elfdyn_st_type(unsigned char info) { return GELF_ST_TYPE(info); }
+static inline unsigned char elfdyn_st_visibility(unsigned char other) { return GELF_ST_VISIBILITY(other); }
+static inline unsigned long elfdyn_r_sym(unsigned long info, int is64) {
+  return is64 ? GELF_R_SYM(info) : ELF32_R_SYM((unsigned int)info);
+}
+static inline unsigned long elfdyn_r_type(unsigned long info, int is64) {
+  return is64 ? GELF_R_TYPE(info) : ELF32_R_TYPE((unsigned int)info);
+}
+static inline unsigned int elfdyn_ev_current(void) { return EV_CURRENT; }
+
+/// The x86-64 micro-architecture level (1 to 4) of this CPU, as glibc's
+/// glibc-hwcaps selection computes it; 0 on other architectures.
+static inline int elfdyn_x86_64_level(void) {
+#if defined(__x86_64__)
+  unsigned int a, b, c, d;
+  if (!__get_cpuid(1, &a, &b, &c, &d)) return 1;
+  unsigned int c1 = c;
+  int v2 = (c1 & bit_CMPXCHG16B) && (c1 & bit_POPCNT) && (c1 & bit_SSE3) && (c1 & bit_SSE4_1) &&
+           (c1 & bit_SSE4_2) && (c1 & bit_SSSE3);
+  unsigned int ea = 0, eb = 0, ec = 0, ed = 0;
+  if (__get_cpuid(0x80000001, &ea, &eb, &ec, &ed)) {
+    v2 = v2 && (ec & bit_LAHF_LM);
+  } else {
+    v2 = 0;
+  }
+  if (!v2) return 1;
+  int osxsave = (c1 & bit_OSXSAVE) != 0;
+  unsigned long long xcr0 = 0;
+  if (osxsave) {
+    unsigned int lo, hi;
+    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    xcr0 = ((unsigned long long)hi << 32) | lo;
+  }
+  int ymm = osxsave && (xcr0 & 0x6) == 0x6;
+  int zmm = ymm && (xcr0 & 0xe0) == 0xe0;
+  unsigned int sa = 0, sb = 0, sc = 0, sd = 0;
+  if (!__get_cpuid_count(7, 0, &sa, &sb, &sc, &sd)) return 2;
+  int v3 = ymm && (c1 & bit_AVX) && (sb & bit_AVX2) && (sb & bit_BMI) && (sb & bit_BMI2) &&
+           (c1 & bit_F16C) && (c1 & bit_FMA) && (ec & bit_LZCNT) && (c1 & bit_MOVBE);
+  if (!v3) return 2;
+  int v4 = zmm && (sb & bit_AVX512F) && (sb & bit_AVX512BW) && (sb & bit_AVX512CD) &&
+           (sb & bit_AVX512DQ) && (sb & bit_AVX512VL);
+  return v4 ? 4 : 3;
+#else
+  return 0;
+#endif
+}
+
+#endif

@@ -1,0 +1,159 @@
+/// An ELF file, decoded once: identity, program headers, interpreter and dynamic section, read
+/// through the segments (never the section headers, which stripped files lack). Every offset taken
+/// from the file is checked before it is used; a broken structure is an `ElfError` naming it.
+public final class ElfFile {
+  public let path: String
+  public let identity: ElfIdentity
+  public let programHeaders: [ProgramHeader]
+  /// PT_INTERP, the program interpreter, for executables that have one.
+  public let interpreter: String?
+  /// The dynamic section, nil for a file without PT_DYNAMIC (a static executable, an object file).
+  public let dynamic: DynamicInfo?
+  public var fileSize: UInt64 { image.fileSize }
+  public var fileID: FileID { image.fileID }
+  let image: ElfImage
+
+  /// Opens and decodes `path`. Throws an `ElfError` whose kind says whether the file is missing,
+  /// not ELF, or broken.
+  public init(path: String) throws(ElfError) {
+    self.path = path
+    image = try ElfImage(path: path)
+    identity = image.identity
+    programHeaders = try image.programHeaders()
+    var interp: String?
+    if let phdr = programHeaders.first(where: { $0.type == ProgramHeader.interp }) {
+      let chunk = try image.chunk(offset: phdr.offset, size: phdr.filesz, type: .bytes, what: "PT_INTERP")
+      let bytes = chunk.bytes
+      let end = bytes.firstIndex(of: 0) ?? bytes.count
+      interp = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[0..<end]), as: UTF8.self)
+    }
+    interpreter = interp
+    if let phdr = programHeaders.first(where: { $0.type == ProgramHeader.dynamic }) {
+      dynamic = try Self.decodeDynamic(phdr, image: image, programHeaders: programHeaders)
+    } else {
+      dynamic = nil
+    }
+  }
+
+  /// The file offset of the virtual address range [address, address+size), through the PT_LOAD
+  /// segment that holds it in its file image; nil when none does.
+  public func fileOffset(ofAddress address: UInt64, size: UInt64 = 0) -> UInt64? {
+    Self.fileOffset(ofAddress: address, size: size, in: programHeaders)
+  }
+
+  static func fileOffset(ofAddress address: UInt64, size: UInt64, in programHeaders: [ProgramHeader]) -> UInt64? {
+    for phdr in programHeaders where phdr.type == ProgramHeader.load {
+      if phdr.containsFileImage(address: address, size: size) {
+        return phdr.offset + (address - phdr.vaddr)
+      }
+    }
+    return nil
+  }
+
+  /// The dynamic string table (DT_STRTAB, DT_STRSZ), bounds-checked.
+  func stringTable(_ entries: [DynamicEntry]) throws(ElfError) -> StringTable {
+    try Self.stringTable(entries, image: image, programHeaders: programHeaders)
+  }
+
+  static func stringTable(
+    _ entries: [DynamicEntry], image: ElfImage, programHeaders: [ProgramHeader]
+  ) throws(ElfError) -> StringTable {
+    let path = image.path
+    guard let address = entries.first(where: { $0.tag == DynamicTag.strtab })?.value else {
+      throw ElfError(path, .malformed, "the dynamic section has no DT_STRTAB")
+    }
+    guard let size = entries.first(where: { $0.tag == DynamicTag.strsz })?.value else {
+      throw ElfError(path, .malformed, "the dynamic section has no DT_STRSZ")
+    }
+    guard let offset = fileOffset(ofAddress: address, size: size, in: programHeaders) else {
+      throw ElfError(
+        path, .malformed,
+        "DT_STRTAB at address \(hex(address)) (size \(hex(size))) is outside every PT_LOAD segment")
+    }
+    let chunk = try image.chunk(offset: offset, size: size, type: .bytes, what: "the dynamic string table")
+    return StringTable(chunk: chunk, address: address, path: path)
+  }
+
+  private static func decodeDynamic(
+    _ phdr: ProgramHeader, image: ElfImage, programHeaders: [ProgramHeader]
+  ) throws(ElfError) -> DynamicInfo {
+    let path = image.path
+    var info = DynamicInfo()
+    let entrySize = UInt64(max(image.fileSize(of: .dyn), 1))
+    let count = phdr.filesz / entrySize
+    guard count > 0 else {
+      throw ElfError(path, .malformed, "PT_DYNAMIC is empty (size \(hex(phdr.filesz)))")
+    }
+    let chunk = try image.chunk(
+      offset: phdr.offset, size: count * entrySize, type: .dyn, what: "the dynamic section (PT_DYNAMIC)")
+    let all = image.dynamicEntries(chunk)
+    info.capacity = all.count
+    if let end = all.firstIndex(where: { $0.tag == DynamicTag.null }) {
+      info.nullIndex = end
+      info.entries = Array(all[..<end])
+    } else {
+      info.entries = all
+    }
+    let usesStrings = info.entries.contains { entry in
+      switch entry.tag {
+      case DynamicTag.needed, DynamicTag.soname, DynamicTag.rpath, DynamicTag.runpath,
+        DynamicTag.filter, DynamicTag.auxiliary:
+        return true
+      default: return false
+      }
+    }
+    let strings: StringTable? =
+      usesStrings ? try stringTable(info.entries, image: image, programHeaders: programHeaders) : nil
+    func name(_ entry: DynamicEntry, _ what: String) throws(ElfError) -> String {
+      guard let strings else { throw ElfError(path, .malformed, "\(what) without a string table") }
+      return try strings.string(at: entry.value, what: what)
+    }
+    for entry in info.entries {
+      switch entry.tag {
+      case DynamicTag.needed:
+        let value = try name(entry, "DT_NEEDED")
+        info.needed.append(value)
+        info.dependencies.append(.needed(value))
+      case DynamicTag.soname: info.soname = try name(entry, "DT_SONAME")
+      case DynamicTag.rpath: info.rpath = try name(entry, "DT_RPATH")
+      case DynamicTag.runpath: info.runpath = try name(entry, "DT_RUNPATH")
+      case DynamicTag.flags: info.flags = entry.value
+      case DynamicTag.flags1: info.flags1 = entry.value
+      case DynamicTag.filter:
+        let value = try name(entry, "DT_FILTER")
+        info.filters.append(FilterEntry(name: value, auxiliary: false))
+        info.dependencies.append(.filter(value))
+      case DynamicTag.auxiliary:
+        let value = try name(entry, "DT_AUXILIARY")
+        info.filters.append(FilterEntry(name: value, auxiliary: true))
+        info.dependencies.append(.auxiliary(value))
+      default: break
+      }
+    }
+    return info
+  }
+}
+
+/// A view of a string table in the file's mapping.
+struct StringTable {
+  let chunk: Chunk
+  /// The table's virtual address (DT_STRTAB).
+  let address: UInt64
+  let path: String
+
+  var size: UInt64 { UInt64(chunk.bytes.count) }
+
+  /// The NUL-terminated string at `offset`; an error when the offset or the string leaves the table.
+  func string(at offset: UInt64, what: String) throws(ElfError) -> String {
+    let bytes = chunk.bytes
+    guard offset < UInt64(bytes.count) else {
+      throw ElfError(
+        path, .malformed, "\(what) offset \(hex(offset)) is outside the string table (size \(hex(bytes.count)))")
+    }
+    let start = Int(offset)
+    guard let end = bytes[start...].firstIndex(of: 0) else {
+      throw ElfError(path, .malformed, "\(what) at offset \(hex(offset)) runs past the end of the string table")
+    }
+    return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
+  }
+}

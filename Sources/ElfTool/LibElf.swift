@@ -1,0 +1,219 @@
+// The only file of elfdyn that calls libelf. One Swift wrapper per C call, named after it; a NULL or
+// -1 result becomes an ElfError right at the call site, with elf_errmsg read at once. No libelf
+// pointer leaves this file: the handle is a private stored property of `ElfImage`.
+
+internal import CLibElf
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#endif
+
+/// An `Elf *` handle; a distinct type so it cannot be mixed up with other C pointers.
+struct ElfHandle {
+  fileprivate let raw: OpaquePointer
+}
+
+/// elf_version(EV_CURRENT), once per process.
+private let libelfInitialized: Bool = elf_version(elfdyn_ev_current()) != UInt32(EV_NONE)
+
+private func libelfMessage() -> String {
+  if let message = elf_errmsg(-1) { return String(cString: message) }
+  return "unknown libelf error"
+}
+
+/// The libelf data types elfdyn converts through gelf.
+enum ChunkType {
+  case bytes, dyn, sym, half, word, xword, rela, rel, verdef, verneed, gnuHash
+  fileprivate var raw: Elf_Type {
+    switch self {
+    case .bytes: return ELF_T_BYTE
+    case .dyn: return ELF_T_DYN
+    case .sym: return ELF_T_SYM
+    case .half: return ELF_T_HALF
+    case .word: return ELF_T_WORD
+    case .xword: return ELF_T_XWORD
+    case .rela: return ELF_T_RELA
+    case .rel: return ELF_T_REL
+    case .verdef: return ELF_T_VDEF
+    case .verneed: return ELF_T_VNEED
+    case .gnuHash: return ELF_T_GNUHASH
+    }
+  }
+}
+
+/// A block of a file converted to host byte order by libelf (`elf_getdata_rawchunk`). Valid while the
+/// `ElfImage` that made it lives; it keeps that image alive.
+struct Chunk {
+  let image: ElfImage
+  fileprivate let data: UnsafeMutablePointer<Elf_Data>
+  /// The converted bytes.
+  var bytes: UnsafeRawBufferPointer {
+    UnsafeRawBufferPointer(start: data.pointee.d_buf, count: Int(data.pointee.d_size))
+  }
+}
+
+/// An open ELF file: the libelf handle over a read-only mapping. The file descriptor is closed once
+/// the image is mapped, so thousands of images can be open at once.
+final class ElfImage {
+  let path: String
+  let fileSize: UInt64
+  private let handle: ElfHandle
+  let identity: ElfIdentity
+  /// Device and inode, for the loader's "already loaded under another name" check.
+  let fileID: FileID
+
+  /// open(2), fstat(2), the identity from the first bytes, then elf_begin(ELF_C_READ_MMAP).
+  init(path: String) throws(ElfError) {
+    self.path = path
+    guard libelfInitialized else { throw ElfError(path, .io(errno: 0), "libelf could not be initialised") }
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    if fd < 0 {
+      let code = errno
+      throw ElfError(path, .io(errno: code), String(cString: strerror(code)))
+    }
+    defer { close(fd) }
+    var st = stat()
+    if fstat(fd, &st) != 0 {
+      let code = errno
+      throw ElfError(path, .io(errno: code), String(cString: strerror(code)))
+    }
+    if (st.st_mode & S_IFMT) == S_IFDIR {
+      throw ElfError(path, .io(errno: EISDIR), "cannot read file data: is a directory")
+    }
+    guard (st.st_mode & S_IFMT) == S_IFREG else {
+      throw ElfError(path, .io(errno: 0), "not a regular file")
+    }
+    fileSize = UInt64(max(st.st_size, 0))
+    fileID = FileID(device: UInt64(st.st_dev), inode: UInt64(st.st_ino))
+    var head = [UInt8](repeating: 0, count: 64)
+    let count = head.withUnsafeMutableBytes { pread(fd, $0.baseAddress, 64, 0) }
+    if count < 0 {
+      let code = errno
+      throw ElfError(path, .io(errno: code), "cannot read file data: \(String(cString: strerror(code)))")
+    }
+    identity = try decodeIdentity(Array(head.prefix(count)), path: path)
+    guard let elf = elf_begin(fd, ELF_C_READ_MMAP, nil) else {
+      throw ElfError(path, .malformed, "libelf cannot read it: \(libelfMessage())")
+    }
+    // Make the whole image resident in the mapping (or read, where mmap is impossible), so that the
+    // descriptor is no longer needed.
+    var size = 0
+    guard elf_kind(elf) == ELF_K_ELF, elf_rawfile(elf, &size) != nil else {
+      let message = libelfMessage()
+      elf_end(elf)
+      throw ElfError(path, .malformed, "libelf cannot read it: \(message)")
+    }
+    _ = elf_cntl(elf, ELF_C_FDDONE)
+    handle = ElfHandle(raw: elf)
+  }
+
+  deinit { elf_end(handle.raw) }
+
+  /// elf_getphdrnum and gelf_getphdr for each entry.
+  func programHeaders() throws(ElfError) -> [ProgramHeader] {
+    var count = 0
+    guard elf_getphdrnum(handle.raw, &count) == 0 else {
+      throw ElfError(path, .malformed, "the program header table cannot be read: \(libelfMessage())")
+    }
+    var result: [ProgramHeader] = []
+    result.reserveCapacity(count)
+    var phdr = GElf_Phdr()
+    for index in 0..<count {
+      guard gelf_getphdr(handle.raw, Int32(clamping: index), &phdr) != nil else {
+        throw ElfError(path, .malformed, "program header \(index) cannot be read: \(libelfMessage())")
+      }
+      result.append(
+        ProgramHeader(
+          type: phdr.p_type, flags: phdr.p_flags, offset: phdr.p_offset, vaddr: phdr.p_vaddr,
+          paddr: phdr.p_paddr, filesz: phdr.p_filesz, memsz: phdr.p_memsz, align: phdr.p_align))
+    }
+    return result
+  }
+
+  /// The size in the file of `count` items of `type` (gelf_fsize).
+  func fileSize(of type: ChunkType, count: Int = 1) -> Int {
+    Int(gelf_fsize(handle.raw, type.raw, count, elfdyn_ev_current()))
+  }
+
+  /// elf_getdata_rawchunk: `size` bytes at `offset`, converted as `type`. Checks the range first.
+  func chunk(offset: UInt64, size: UInt64, type: ChunkType, what: String) throws(ElfError) -> Chunk {
+    guard offset <= fileSize, size <= fileSize - offset else {
+      throw ElfError(
+        path, .malformed,
+        "\(what) at offset \(hex(offset)) with size \(hex(size)) lies outside the file (size \(hex(fileSize)))")
+    }
+    guard size > 0 else {
+      throw ElfError(path, .malformed, "\(what) is empty")
+    }
+    guard let data = elf_getdata_rawchunk(handle.raw, Int64(offset), Int(size), type.raw) else {
+      throw ElfError(path, .malformed, "\(what) at offset \(hex(offset)) cannot be read: \(libelfMessage())")
+    }
+    return Chunk(image: self, data: data)
+  }
+
+  /// gelf_getdyn for every entry of a chunk of type .dyn.
+  func dynamicEntries(_ chunk: Chunk) -> [DynamicEntry] {
+    var result: [DynamicEntry] = []
+    var dyn = GElf_Dyn()
+    var index: Int32 = 0
+    // gelf_getdyn checks the index against the chunk's size and fails past the end.
+    while gelf_getdyn(chunk.data, index, &dyn) != nil {
+      result.append(DynamicEntry(tag: dyn.d_tag, value: dyn.d_un.d_val))
+      index += 1
+    }
+    return result
+  }
+}
+
+/// The identity fields, decoded by hand from the first bytes (so a candidate of the wrong class is
+/// skipped without asking libelf to parse it, as glibc's open_verify does).
+private func decodeIdentity(_ head: [UInt8], path: String) throws(ElfError) -> ElfIdentity {
+  let isELF = head.count >= 4 && head[0] == 0x7f && head[1] == 0x45 && head[2] == 0x4c && head[3] == 0x46
+  if !isELF, let script = linkerScriptHint(head) {
+    throw ElfError(path, .notELF, "invalid ELF header: \(script)")
+  }
+  guard head.count >= 52 else {
+    throw ElfError(path, .notELF, "file too short (\(head.count) bytes; an ELF header needs at least 52)")
+  }
+  guard isELF else {
+    if let script = linkerScriptHint(head) {
+      throw ElfError(path, .notELF, "invalid ELF header: \(script)")
+    }
+    throw ElfError(path, .notELF, "invalid ELF header: not an ELF file")
+  }
+  guard let elfClass = ElfClass(rawValue: head[4]) else {
+    throw ElfError(path, .malformed, "invalid ELF class \(head[4]) in e_ident")
+  }
+  if elfClass == .elf64 && head.count < 64 {
+    throw ElfError(path, .notELF, "file too short (\(head.count) bytes, an ELF64 header needs 64)")
+  }
+  guard let order = ByteOrder(rawValue: head[5]) else {
+    throw ElfError(path, .malformed, "invalid byte order \(head[5]) in e_ident")
+  }
+  func u16(_ at: Int) -> UInt16 {
+    order == .little
+      ? UInt16(head[at]) | UInt16(head[at + 1]) << 8
+      : UInt16(head[at]) << 8 | UInt16(head[at + 1])
+  }
+  func u32(_ at: Int) -> UInt32 {
+    let b = (UInt32(head[at]), UInt32(head[at + 1]), UInt32(head[at + 2]), UInt32(head[at + 3]))
+    return order == .little
+      ? b.0 | b.1 << 8 | b.2 << 16 | b.3 << 24
+      : b.0 << 24 | b.1 << 16 | b.2 << 8 | b.3
+  }
+  let flagsOffset = elfClass == .elf64 ? 0x30 : 0x24
+  return ElfIdentity(
+    elfClass: elfClass, byteOrder: order, osABI: head[7], abiVersion: head[8],
+    type: ObjectType(u16(0x10)), machine: Machine(rawValue: u16(0x12)), flags: u32(flagsOffset))
+}
+
+/// "a GNU ld linker script (INPUT(...))" when the bytes look like one.
+private func linkerScriptHint(_ head: [UInt8]) -> String? {
+  let text = String(decoding: head.prefix(64), as: UTF8.self)
+  for marker in ["GNU ld script", "INPUT", "GROUP", "OUTPUT_FORMAT"] where text.contains(marker) {
+    return "it is a linker script, not a shared library"
+  }
+  return nil
+}

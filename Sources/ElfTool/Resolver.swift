@@ -1,0 +1,584 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#endif
+
+/// Why a library was loaded from where it was: the step of glibc's search that found it.
+public enum Via: Sendable, Equatable {
+  /// The input file itself.
+  case input
+  /// A DT_NEEDED name (or preload) containing a slash, used as a path.
+  case direct
+  /// DT_RPATH of the object at this index (the needing object or one of its loaders).
+  case rpath(owner: Int)
+  /// LD_LIBRARY_PATH (or `-L`).
+  case libraryPath
+  /// The needing object's DT_RUNPATH.
+  case runpath
+  /// /etc/ld.so.cache.
+  case cache
+  /// The default directories.
+  case defaultPath
+  /// The program interpreter, loaded by the kernel before anything else.
+  case interpreter
+  /// Not found anywhere.
+  case notFound
+  /// A candidate was found but cannot be loaded (not ELF, broken): a fatal load error.
+  case failed
+}
+
+/// A directory the search tried, and which step it belonged to.
+public struct SearchStep: Sendable, Equatable {
+  public var directory: String
+  public var via: Via
+}
+
+/// One object of the load order.
+public struct LoadedObject: Sendable {
+  /// The name it was first requested by (a DT_NEEDED string, a preload, or the input path).
+  public var name: String
+  /// The path the loader opened (as the target sees it; see `hostPath` under `--root`), nil when
+  /// not found.
+  public var path: String?
+  /// The path on this machine (differs from `path` only under `--root`).
+  public var hostPath: String?
+  public var via: Via
+  /// Why it could not be loaded (a fatal load error), nil when loaded or simply not found.
+  public var error: String?
+  /// Every name this object was requested by and matches (DT_NEEDED strings, its soname).
+  public var names: [String] = []
+  /// Its DT_NEEDED names, in order.
+  public var needed: [String] = []
+  /// Indexes of the objects that need it, in load order.
+  public var neededBy: [Int] = []
+  /// The object that caused it to be loaded (glibc's l_loader), for the DT_RPATH chain.
+  public var loader: Int?
+  /// The directories tried, in order, when it was not found.
+  public var tried: [SearchStep] = []
+  /// Loaded because of LD_PRELOAD / `--preload`.
+  public var preloaded = false
+  /// A DT_FILTER or DT_AUXILIARY target.
+  public var filtee = false
+  /// Only ever requested through DT_AUXILIARY: its absence is not an error.
+  public var auxiliary = false
+  public var soname: String?
+  public var fileID: FileID?
+
+  public var found: Bool { path != nil && error == nil && via != .notFound }
+
+  /// The decoded file, for loaded objects.
+  public var file: ElfFile? { fileBox?.file }
+  var fileBox: FileBox?
+}
+
+/// Holds an ElfFile inside the value types of the graph.
+final class FileBox: @unchecked Sendable {
+  let file: ElfFile
+  init(_ file: ElfFile) { self.file = file }
+}
+
+/// One dependency edge: object `from` needs `name`, which resolved to object `to`.
+public struct DependencyEdge: Sendable, Equatable {
+  public enum Kind: Sendable, Equatable { case needed, filter, auxiliary, preload }
+  public var name: String
+  public var to: Int
+  public var kind: Kind
+  /// True when the loader found the object already loaded (by name, soname or inode) and did not search.
+  public var reused: Bool
+}
+
+/// The result of resolving one input like the loader.
+public struct LoadGraph: Sendable {
+  public var input: String
+  public var interpreter: String?
+  /// Every object once, the input first, then in the loader's load order (mapping order).
+  public var objects: [LoadedObject]
+  /// The dependency edges of each object, in dynamic-table order (index = object index).
+  public var edges: [[DependencyEdge]]
+  /// Preloads, as edges of the input (they are shown first).
+  public var preloads: [DependencyEdge]
+  public var system: LoaderSystem
+
+  /// Every object found and loadable, interpreter included.
+  public var allFound: Bool { objects.allSatisfy { $0.found || ($0.auxiliary && $0.via == .notFound) } }
+}
+
+/// Options that change where the loader looks.
+public struct ResolveOptions: Sendable {
+  /// A sysroot: its ld.so.cache, default directories and absolute paths are used instead of the host's.
+  public var root: String = ""
+  /// Directories searched like LD_LIBRARY_PATH, before it (`-L`).
+  public var libraryPath: [String] = []
+  /// The LD_LIBRARY_PATH value, nil when unset.
+  public var environmentLibraryPath: String?
+  /// LD_PRELOAD-style libraries, in order.
+  public var preload: [String] = []
+  /// The directory relative names are taken from.
+  public var currentDirectory: String = Paths.currentDirectory()
+
+  public init() {}
+}
+
+/// Resolves an input's load closure exactly as glibc's `_dl_map_object_deps` and `_dl_map_object`
+/// would, without running anything: breadth-first, the soname and inode cache, the DT_RPATH chain,
+/// LD_LIBRARY_PATH, DT_RUNPATH, ld.so.cache, default directories, DF_1_NODEFLIB, dynamic string
+/// tokens, glibc-hwcaps and legacy subdirectories, class and machine checks.
+public struct Resolver {
+  public let options: ResolveOptions
+
+  public init(options: ResolveOptions) {
+    self.options = options
+  }
+
+  /// Resolves `path`. Throws when the input itself cannot be read (exit status 2); problems with
+  /// libraries are part of the graph.
+  public func resolve(_ path: String) throws(ElfError) -> LoadGraph {
+    let file = try ElfFile(path: path)
+    guard file.dynamic != nil || file.interpreter != nil else {
+      throw ElfError(path, .usage, "not a dynamic executable or shared library (it has no PT_DYNAMIC)")
+    }
+    let system = LoaderSystem(root: options.root, identity: file.identity)
+    var state = ResolveState(options: options, system: system)
+    return state.run(input: path, file: file)
+  }
+}
+
+/// The mutable state of one resolution.
+struct ResolveState {
+  let options: ResolveOptions
+  let system: LoaderSystem
+  var objects: [LoadedObject] = []
+  var edges: [[DependencyEdge]] = []
+  var preloads: [DependencyEdge] = []
+  /// Every requested name and path of loaded objects → first object index (faked ones excluded).
+  var byName: [String: Int] = [:]
+  var bySoname: [String: Int] = [:]
+  var byFileID: [FileID: Int] = [:]
+  /// The interpreter, known before anything is loaded, placed in the order when first needed.
+  var pendingInterpreter: LoadedObject?
+  var origins: [Int: String] = [:]
+  /// Search directories (host paths) → the subdirectories (incl. "") that exist there.
+  var subdirectoryCache: [String: [String]] = [:]
+  let libraryPathDirectories: [String]
+
+  init(options: ResolveOptions, system: LoaderSystem) {
+    self.options = options
+    self.system = system
+    var dirs = options.libraryPath
+    if let value = options.environmentLibraryPath {
+      dirs += ResolveState.splitPath(value, separators: [":", ";"])
+    }
+    libraryPathDirectories = dirs
+  }
+
+  mutating func run(input: String, file: ElfFile) -> LoadGraph {
+    var main = LoadedObject(name: input, path: input, hostPath: input, via: .input)
+    main.fileBox = FileBox(file)
+    main.needed = file.dynamic?.needed ?? []
+    main.soname = file.dynamic?.soname
+    main.fileID = file.fileID
+    main.names = [input]
+    add(main)
+    // $ORIGIN of the executable is the directory of /proc/self/exe (symlinks resolved); a library
+    // given as input is opened by its path, as ld.so does for `ld.so --list lib.so`.
+    let isProgram = file.interpreter != nil
+    if isProgram, let real = Paths.realPath(input) {
+      origins[0] = Paths.directory(of: real, cwd: options.currentDirectory)
+    } else {
+      origins[0] = Paths.directory(of: input, cwd: options.currentDirectory)
+    }
+    prepareInterpreter(file)
+
+    var queue: [Int] = [0]
+    for name in options.preload {
+      let index = map(name: name, loader: 0, kind: .preload)
+      preloads.append(DependencyEdge(name: name, to: index, kind: .preload, reused: false))
+      objects[index].preloaded = true
+      if !queue.contains(index) { queue.append(index) }
+    }
+    var position = 0
+    var steps = 0
+    while position < queue.count {
+      let current = queue[position]
+      position += 1
+      steps += 1
+      guard let dynamic = objects[current].file?.dynamic else { continue }
+      var insertAt = position - 1
+      for dependency in dynamic.dependencies {
+        let kind: DependencyEdge.Kind
+        switch dependency {
+        case .needed: kind = .needed
+        case .filter: kind = .filter
+        case .auxiliary: kind = .auxiliary
+        }
+        let before = objects.count
+        let target = map(name: dependency.name, loader: current, kind: kind)
+        let reused = target < before
+        edges[current].append(DependencyEdge(name: dependency.name, to: target, kind: kind, reused: reused))
+        if !objects[target].neededBy.contains(current) { objects[target].neededBy.append(current) }
+        if queue.contains(target) { continue }
+        if kind == .filter || kind == .auxiliary {
+          // glibc puts a filtee before the filter in the search list and processes it next.
+          if objects[target].via != .notFound { objects[target].filtee = true }
+          queue.insert(target, at: insertAt + 1)
+          insertAt += 1
+        } else {
+          queue.append(target)
+        }
+      }
+    }
+    return LoadGraph(
+      input: input, interpreter: objects[0].file?.interpreter, objects: objects, edges: edges,
+      preloads: preloads, system: system)
+  }
+
+  private mutating func add(_ object: LoadedObject) {
+    let index = objects.count
+    objects.append(object)
+    edges.append([])
+    register(index)
+  }
+
+  private mutating func register(_ index: Int) {
+    let object = objects[index]
+    guard object.via != .notFound, object.via != .failed else { return }
+    for name in object.names where byName[name] == nil { byName[name] = index }
+    if let path = object.path, byName[path] == nil { byName[path] = index }
+    if let soname = object.soname, bySoname[soname] == nil { bySoname[soname] = index }
+    if let id = object.fileID, byFileID[id] == nil { byFileID[id] = index }
+  }
+
+  /// The kernel maps PT_INTERP before the loader starts; later DT_NEEDED names match it.
+  private mutating func prepareInterpreter(_ file: ElfFile) {
+    let interp = file.interpreter ?? LoaderSystem.defaultInterpreter(file.identity)
+    guard let interp else { return }
+    let host = Paths.insideRoot(system.root, interp)
+    var object = LoadedObject(name: interp, path: interp, hostPath: host, via: .interpreter)
+    object.names = [interp]
+    if let interpFile = try? ElfFile(path: host) {
+      object.fileBox = FileBox(interpFile)
+      object.soname = interpFile.dynamic?.soname
+      object.needed = interpFile.dynamic?.needed ?? []
+      object.fileID = interpFile.fileID
+    } else if file.interpreter != nil {
+      object.error = "the program interpreter \(interp) cannot be opened"
+    } else {
+      return
+    }
+    pendingInterpreter = object
+  }
+
+  /// The first loaded object that the loader would reuse for `name`: one requested by that name,
+  /// opened by that path, or with that soname.
+  private func alreadyLoaded(_ name: String) -> Int? {
+    let a = byName[name]
+    let b = bySoname[name]
+    switch (a, b) {
+    case (let x?, let y?): return min(x, y)
+    case (let x?, nil): return x
+    case (nil, let y?): return y
+    default: return nil
+    }
+  }
+
+  /// _dl_map_object: the index of the object `name` resolves to when needed by `loader`.
+  private mutating func map(name: String, loader: Int, kind: DependencyEdge.Kind) -> Int {
+    if let index = alreadyLoaded(name) { return index }
+    if let pending = pendingInterpreter,
+      pending.names.contains(name) || pending.soname == name || pending.path == name
+    {
+      pendingInterpreter = nil
+      var object = pending
+      object.loader = loader
+      add(object)
+      return objects.count - 1
+    }
+    var outcome: Outcome
+    let expanded = expandTokens(name, owner: loader)
+    if let expanded, expanded.contains("/") {
+      outcome = open(candidate: expanded, via: .direct, loader: loader)
+      if case .skipped = outcome { outcome = .missing([]) }
+    } else if let expanded {
+      outcome = search(expanded, loader: loader)
+    } else {
+      outcome = .missing([])
+    }
+    switch outcome {
+    case .reuse(let index, let requested):
+      if !objects[index].names.contains(name) {
+        objects[index].names.append(name)
+        if byName[name] == nil { byName[name] = index }
+      }
+      _ = requested
+      return index
+    case .loaded(var object):
+      object.name = name
+      object.names = [name]
+      object.loader = loader
+      object.auxiliary = kind == .auxiliary
+      add(object)
+      let index = objects.count - 1
+      if let path = object.path {
+        origins[index] = Paths.directory(of: path, cwd: options.currentDirectory)
+      }
+      return index
+    case .failed(let path, let message):
+      var object = LoadedObject(name: name, path: path, hostPath: Paths.insideRoot(system.root, path), via: .failed)
+      object.error = message
+      object.loader = loader
+      add(object)
+      return objects.count - 1
+    case .missing(let tried), .skipped(let tried):
+      var object = LoadedObject(name: name, path: nil, hostPath: nil, via: .notFound)
+      object.tried = tried
+      object.loader = loader
+      object.auxiliary = kind == .auxiliary
+      add(object)
+      return objects.count - 1
+    }
+  }
+
+  enum Outcome {
+    /// The file is an object already loaded (same device and inode).
+    case reuse(Int, String)
+    case loaded(LoadedObject)
+    /// A fatal load error at this candidate.
+    case failed(String, String)
+    /// Nothing usable was found; the directories tried.
+    case missing([SearchStep])
+    /// Candidates existed but were of another class or machine.
+    case skipped([SearchStep])
+  }
+
+  /// The search of `_dl_map_object` for a name without a slash.
+  private mutating func search(_ name: String, loader: Int) -> Outcome {
+    var tried: [SearchStep] = []
+    let needing = objects[loader]
+    let runpath = needing.file?.dynamic?.runpath
+    // 1. The DT_RPATH chain, unless the needing object has DT_RUNPATH.
+    if runpath == nil {
+      var owner: Int? = loader
+      var visited = Set<Int>()
+      while let current = owner, !visited.contains(current) {
+        visited.insert(current)
+        let object = objects[current]
+        if object.file?.dynamic?.runpath == nil, let rpath = object.file?.dynamic?.rpath {
+          let dirs = searchDirectories(rpath, owner: current)
+          if let outcome = tryDirectories(dirs, name: name, via: .rpath(owner: current), loader: loader, tried: &tried) {
+            return outcome
+          }
+        }
+        owner = object.loader
+      }
+    }
+    // 2. LD_LIBRARY_PATH (and -L).
+    if !libraryPathDirectories.isEmpty {
+      let dirs = libraryPathDirectories.compactMap { expandTokens($0, owner: 0, emptyMeansCurrent: true) }
+      if let outcome = tryDirectories(dirs, name: name, via: .libraryPath, loader: loader, tried: &tried) {
+        return outcome
+      }
+    }
+    // 3. The needing object's own DT_RUNPATH.
+    if let runpath {
+      let dirs = searchDirectories(runpath, owner: loader)
+      if let outcome = tryDirectories(dirs, name: name, via: .runpath, loader: loader, tried: &tried) {
+        return outcome
+      }
+    }
+    let noDefaultLib = needing.file?.dynamic?.noDefaultLib ?? false
+    // 4. /etc/ld.so.cache.
+    if let cache = system.cache {
+      tried.append(SearchStep(directory: system.hostPath("/etc/ld.so.cache"), via: .cache))
+      if let cached = cache.lookup(name, flags: system.cacheFlags, hwcaps: system.hwcaps),
+        !(noDefaultLib && system.isInDefaultDirectory(cached))
+      {
+        let outcome = open(candidate: cached, via: .cache, loader: loader)
+        switch outcome {
+        case .skipped, .missing: break
+        default: return outcome
+        }
+      }
+    }
+    // 5. The default directories.
+    if !noDefaultLib {
+      if let outcome = tryDirectories(
+        system.defaultDirectories, name: name, via: .defaultPath, loader: loader, tried: &tried)
+      {
+        return outcome
+      }
+    }
+    return .missing(tried)
+  }
+
+  /// Tries `name` in each directory (and its hwcaps/legacy subdirectories) in order.
+  private mutating func tryDirectories(
+    _ dirs: [String], name: String, via: Via, loader: Int, tried: inout [SearchStep]
+  ) -> Outcome? {
+    for dir in dirs {
+      tried.append(SearchStep(directory: dir, via: via))
+      for sub in existingSubdirectories(of: dir) {
+        let candidate = sub.isEmpty ? Paths.join(dir, name) : Paths.join(Paths.join(dir, sub), name)
+        let outcome = open(candidate: candidate, via: via, loader: loader)
+        switch outcome {
+        case .missing, .skipped: continue
+        default: return outcome
+        }
+      }
+    }
+    return nil
+  }
+
+  /// The subdirectories of `dir` the loader would try, that exist (glibc tries them all; trying
+  /// only existing ones gives the same answer with fewer system calls).
+  private mutating func existingSubdirectories(of dir: String) -> [String] {
+    if let known = subdirectoryCache[dir] { return known }
+    var result: [String] = []
+    if !system.subdirectories.isEmpty {
+      let host = Paths.insideRoot(system.root, dir.hasPrefix("/") ? dir : Paths.join(options.currentDirectory, dir))
+      if isDirectory(host) {
+        for sub in system.subdirectories where isDirectory(Paths.join(host, sub)) {
+          result.append(sub)
+        }
+      }
+    }
+    result.append("")
+    subdirectoryCache[dir] = result
+    return result
+  }
+
+  /// open_verify on one candidate path (as the target sees it).
+  private mutating func open(candidate: String, via: Via, loader: Int) -> Outcome {
+    let absolute = candidate.hasPrefix("/") ? candidate : Paths.join(options.currentDirectory, candidate)
+    let host = Paths.insideRoot(system.root, absolute)
+    let file: ElfFile
+    do {
+      file = try ElfFile(path: host)
+    } catch {
+      switch error.kind {
+      case .io(let code) where code == EISDIR:
+        return .failed(candidate, "cannot read file data: Is a directory")
+      case .io:
+        return .missing([])
+      case .notELF:
+        return .failed(candidate, error.message)
+      case .mismatch, .usage:
+        return .skipped([])
+      case .malformed:
+        return .failed(candidate, error.message)
+      }
+    }
+    let wanted = system.identity
+    guard file.identity.elfClass == wanted.elfClass else { return .skipped([]) }
+    guard file.identity.byteOrder == wanted.byteOrder else {
+      return .failed(candidate, "ELF file data encoding not \(wanted.byteOrder)")
+    }
+    guard file.identity.machine == wanted.machine else { return .skipped([]) }
+    switch file.identity.type {
+    case .shared, .executable: break
+    default: return .failed(candidate, "only ET_DYN and ET_EXEC can be loaded (it is a \(file.identity.type))")
+    }
+    if let existing = byFileID[file.fileID] { return .reuse(existing, candidate) }
+    var object = LoadedObject(name: candidate, path: candidate, hostPath: host, via: via)
+    object.fileBox = FileBox(file)
+    object.needed = file.dynamic?.needed ?? []
+    object.soname = file.dynamic?.soname
+    object.fileID = file.fileID
+    return .loaded(object)
+  }
+
+  /// Splits and expands a DT_RPATH/DT_RUNPATH value of object `owner` into directories (elements
+  /// whose token has no value are dropped; an empty element means the current directory).
+  private func searchDirectories(_ value: String, owner: Int) -> [String] {
+    ResolveState.splitPath(value, separators: [":"]).compactMap {
+      expandTokens($0, owner: owner, emptyMeansCurrent: true)
+    }
+  }
+
+  static func splitPath(_ value: String, separators: Set<Character>) -> [String] {
+    value.split(omittingEmptySubsequences: false, whereSeparator: { separators.contains($0) }).map(String.init)
+  }
+
+  /// _dl_dst_substitute: $ORIGIN, $PLATFORM, $LIB (and their braced forms). Nil when a known token
+  /// has no value. Trailing slashes are removed as fillin_rpath does.
+  func expandTokens(_ text: String, owner: Int, emptyMeansCurrent: Bool = false) -> String? {
+    var element = text
+    if emptyMeansCurrent && element.isEmpty { return "." }
+    if element.contains("$") {
+      let bytes = Array(element.utf8)
+      var out: [UInt8] = []
+      var i = 0
+      while i < bytes.count {
+        guard bytes[i] == UInt8(ascii: "$") else {
+          out.append(bytes[i])
+          i += 1
+          continue
+        }
+        i += 1
+        var matched: (String?, Int)?
+        for token in ["ORIGIN", "PLATFORM", "LIB"] {
+          let length = ResolveState.dstLength(bytes, at: i, token: token)
+          if length > 0 {
+            let value: String?
+            switch token {
+            case "ORIGIN": value = origins[owner]
+            case "PLATFORM": value = system.platform
+            default: value = system.lib.map { $0 }
+            }
+            matched = (value, length)
+            break
+          }
+        }
+        if let (value, length) = matched {
+          guard let value else { return nil }
+          out.append(contentsOf: value.utf8)
+          i += length
+        } else {
+          out.append(UInt8(ascii: "$"))
+        }
+      }
+      element = String(decoding: out, as: UTF8.self)
+    }
+    while element.count > 1 && element.hasSuffix("/") { element.removeLast() }
+    return element
+  }
+
+  /// glibc's is_dst: the length of `token` (or `{token}`) at `index`, 0 when it is not there.
+  static func dstLength(_ bytes: [UInt8], at index: Int, token: String) -> Int {
+    var i = index
+    var curly = false
+    if i < bytes.count && bytes[i] == UInt8(ascii: "{") {
+      curly = true
+      i += 1
+    }
+    let t = Array(token.utf8)
+    guard i + t.count <= bytes.count, Array(bytes[i..<i + t.count]) == t else { return 0 }
+    let next = i + t.count
+    if curly {
+      guard next < bytes.count, bytes[next] == UInt8(ascii: "}") else { return 0 }
+      return t.count + 2
+    }
+    if next < bytes.count {
+      let c = bytes[next]
+      let isAlnum = (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122)
+      if isAlnum || c == UInt8(ascii: "_") { return 0 }
+    }
+    return t.count
+  }
+}
+
+extension LoaderSystem {
+  /// The interpreter glibc's ld.so has for a machine, for inputs without PT_INTERP (libraries).
+  static func defaultInterpreter(_ identity: ElfIdentity) -> String? {
+    switch identity.machine {
+    case .x86_64: return identity.elfClass == .elf64 ? "/lib64/ld-linux-x86-64.so.2" : "/libx32/ld-linux-x32.so.2"
+    case .i386: return "/lib/ld-linux.so.2"
+    case .aarch64: return "/lib/ld-linux-aarch64.so.1"
+    case .riscv: return identity.elfClass == .elf64 ? "/lib/ld-linux-riscv64-lp64d.so.1" : nil
+    case .s390: return identity.elfClass == .elf64 ? "/lib/ld64.so.1" : "/lib/ld.so.1"
+    case .ppc64: return identity.byteOrder == .little ? "/lib64/ld64.so.2" : "/lib64/ld64.so.1"
+    case .arm: return identity.flags & 0x400 != 0 ? "/lib/ld-linux-armhf.so.3" : "/lib/ld-linux.so.3"
+    default: return nil
+    }
+  }
+}

@@ -1,0 +1,133 @@
+import ArgumentParser
+import ElfTool
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#endif
+
+@main
+struct Elfdyn: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "elfdyn",
+    abstract: "See which libraries an ELF program loads and why, find unresolved symbols, fix runpaths.",
+    discussion: """
+      elfdyn reads ELF files; it never runs them. It resolves libraries exactly as glibc's loader
+      would (DT_RPATH, LD_LIBRARY_PATH, DT_RUNPATH, /etc/ld.so.cache, default directories).
+
+      Exit status: 0 everything found, 1 something not found or not loadable, 2 bad input or usage.
+      """,
+    version: "0.1.0",
+    subcommands: [Tree.self],
+    defaultSubcommand: nil
+  )
+
+  /// Runs the command; usage errors exit with status 2 (not ArgumentParser's 64), like every other
+  /// kind of bad input.
+  static func main() {
+    do {
+      var command = try parseAsRoot()
+      try command.run()
+    } catch let error as ElfError {
+      printError(error.description)
+      Glibc.exit(2)
+    } catch {
+      let code = exitCode(for: error)
+      if code.rawValue == 64 {
+        printError(fullMessage(for: error))
+        Glibc.exit(2)
+      }
+      exit(withError: error)
+    }
+  }
+}
+
+func printError(_ message: String) {
+  var text = message
+  if !text.hasPrefix("elfdyn:") && !text.hasPrefix("Error:") && !text.hasPrefix("Usage:") { text = "elfdyn: " + text }
+  if !text.hasSuffix("\n") { text += "\n" }
+  writeAll(2, text)
+}
+
+/// Writes to standard output without Foundation, in as few calls as possible.
+func write(_ text: String) { writeAll(1, text) }
+
+func writeAll(_ fd: Int32, _ text: String) {
+  var text = text
+  text.withUTF8 { buffer in
+    var offset = 0
+    while offset < buffer.count {
+      let n = Glibc.write(fd, buffer.baseAddress.map { $0 + offset }, buffer.count - offset)
+      if n <= 0 { break }
+      offset += n
+    }
+  }
+}
+
+enum ColorChoice: String, ExpressibleByArgument, CaseIterable {
+  case auto, always, never
+
+  /// Colour on a terminal unless NO_COLOR is set; `always` and `never` override both.
+  func enabled() -> Bool {
+    switch self {
+    case .always: return true
+    case .never: return false
+    case .auto:
+      if let noColor = getenv("NO_COLOR"), noColor.pointee != 0 { return false }
+      return isatty(1) != 0
+    }
+  }
+}
+
+/// Options shared by every command that resolves libraries.
+struct SearchOptions: ParsableArguments {
+  @Option(
+    name: [.customShort("L"), .customLong("library-path")],
+    help: ArgumentHelp(
+      "Search DIR like an LD_LIBRARY_PATH entry, before LD_LIBRARY_PATH (repeatable). Example: -L target/debug/deps",
+      valueName: "dir"))
+  var libraryPath: [String] = []
+
+  @Option(
+    help: ArgumentHelp(
+      "Load LIB right after the program, as LD_PRELOAD does (repeatable). Example: --preload libasan.so.8",
+      valueName: "lib"))
+  var preload: [String] = []
+
+  @Option(
+    help: ArgumentHelp(
+      "Resolve inside the sysroot DIR: its ld.so.cache, default directories and absolute runpaths. "
+        + "LD_LIBRARY_PATH from the environment is ignored. Example: --root /srv/aarch64-rootfs",
+      valueName: "dir"))
+  var root: String?
+
+  func resolveOptions() -> ResolveOptions {
+    var options = ResolveOptions()
+    options.libraryPath = libraryPath
+    options.preload = preload
+    if let root {
+      options.root = root
+    } else {
+      if let value = getenv("LD_LIBRARY_PATH") { options.environmentLibraryPath = String(cString: value) }
+      if let value = getenv("LD_PRELOAD") {
+        let names = String(cString: value).split(whereSeparator: { $0 == " " || $0 == ":" }).map(String.init)
+        options.preload = names + options.preload
+      }
+    }
+    return options
+  }
+}
+
+func environmentDictionary() -> [String: String] {
+  var result: [String: String] = [:]
+  var pointer = environ
+  while let entry = pointer.pointee {
+    let text = String(cString: entry)
+    if let equals = text.firstIndex(of: "=") {
+      result[String(text[..<equals])] = String(text[text.index(after: equals)...])
+    }
+    pointer += 1
+  }
+  return result
+}

@@ -1,0 +1,83 @@
+import ArgumentParser
+import ElfTool
+
+enum TreeFormat: String, ExpressibleByArgument, CaseIterable {
+  case text, json, dot
+}
+
+struct Tree: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Show which libraries a program loads, from where and why, as glibc's loader decides.",
+    discussion: """
+      Examples:
+        elfdyn tree target/debug/app
+        elfdyn tree --flat /usr/bin/python3          # like ldd, without running anything
+        elfdyn tree --format json app | jq '.objects[] | select(.found | not)'
+        elfdyn tree --format dot app | dot -Tsvg > deps.svg
+        elfdyn tree --root /srv/arm64-rootfs /srv/arm64-rootfs/usr/bin/ls
+      """)
+
+  @Argument(help: ArgumentHelp("The executables or shared libraries to resolve.", valueName: "file"))
+  var files: [String]
+
+  @Option(help: "Output format: text (a tree), json (one object per input, one per line) or dot (Graphviz).")
+  var format: TreeFormat = .text
+
+  @Flag(help: "One line per loaded object in load order, NAME => PATH, as ldd prints them.")
+  var flat = false
+
+  @Flag(help: "Expand a library every time it appears, not only the first time.")
+  var all = false
+
+  @Option(help: ArgumentHelp("Show at most N levels of dependencies. Example: --depth 1", valueName: "n"))
+  var depth: Int?
+
+  @Option(help: "Colour: auto (on a terminal, unless NO_COLOR is set), always or never.")
+  var color: ColorChoice = .auto
+
+  @OptionGroup var search: SearchOptions
+
+  func validate() throws {
+    if let depth, depth < 0 { throw ValidationError("--depth must be 0 or more, not \(depth).") }
+    if flat && format != .text { throw ValidationError("--flat is its own format; leave out --format \(format).") }
+  }
+
+  func run() throws {
+    let resolver = Resolver(options: search.resolveOptions())
+    let hints = MissingLibraryHints(environment: environmentDictionary(), currentDirectory: resolver.options.currentDirectory)
+    var options = TreeRenderer.TextOptions()
+    options.all = all
+    options.depth = depth
+    options.style = Style(enabled: color.enabled())
+    var status: Int32 = 0
+    for (number, file) in files.enumerated() {
+      let graph: LoadGraph
+      do {
+        graph = try resolver.resolve(file)
+      } catch {
+        printError(error.description)
+        status = 2
+        continue
+      }
+      var hintTexts: [Int: String] = [:]
+      for index in graph.objects.indices where graph.objects[index].via == .notFound {
+        hintTexts[index] = hints.hint(for: index, in: graph)
+      }
+      let renderer = TreeRenderer(graph: graph, hints: hintTexts)
+      if flat {
+        if files.count > 1 { write("\(file):\n") }
+        write(renderer.flat())
+      } else {
+        switch format {
+        case .json: write(renderer.json().serialized() + "\n")
+        case .dot: write(renderer.dot())
+        case .text:
+          if number > 0 { write("\n") }
+          write(renderer.text(options))
+        }
+      }
+      if !graph.allFound && status == 0 { status = 1 }
+    }
+    if status != 0 { throw ExitCode(status) }
+  }
+}
