@@ -17,7 +17,9 @@ public final class ElfFile {
   /// not ELF, or broken.
   public init(path: String) throws(ElfError) {
     self.path = path
-    image = try ElfImage(path: path)
+    let image = try ElfImage(path: path, access: .read)
+    self.image = image
+    defer { image.finishReading() }
     identity = image.identity
     programHeaders = try image.programHeaders()
     var interp: String?
@@ -94,19 +96,18 @@ public final class ElfFile {
     } else {
       info.entries = all
     }
-    let usesStrings = info.entries.contains { entry in
-      switch entry.tag {
-      case DynamicTag.needed, DynamicTag.soname, DynamicTag.rpath, DynamicTag.runpath,
-        DynamicTag.filter, DynamicTag.auxiliary:
-        return true
-      default: return false
-      }
+    // Only the strings the dynamic entries name are read, in one window when they lie close
+    // together (a large library's .dynstr can be megabytes; resolution needs a few dozen bytes).
+    let offsets = info.entries.filter { DynamicTag.namesString($0.tag) }.map(\.value)
+    var strings: [UInt64: String] = [:]
+    if !offsets.isEmpty {
+      strings = try readStrings(offsets, entries: info.entries, image: image, programHeaders: programHeaders)
     }
-    let strings: StringTable? =
-      usesStrings ? try stringTable(info.entries, image: image, programHeaders: programHeaders) : nil
     func name(_ entry: DynamicEntry, _ what: String) throws(ElfError) -> String {
-      guard let strings else { throw ElfError(path, .malformed, "\(what) without a string table") }
-      return try strings.string(at: entry.value, what: what)
+      guard let value = strings[entry.value] else {
+        throw ElfError(path, .malformed, "\(what) string at offset \(hex(entry.value)) cannot be read")
+      }
+      return value
     }
     for entry in info.entries {
       switch entry.tag {
@@ -131,6 +132,66 @@ public final class ElfFile {
       }
     }
     return info
+  }
+}
+
+extension ElfFile {
+  /// The strings at `offsets` of the dynamic string table, read in as few small chunks as possible.
+  static func readStrings(
+    _ offsets: [UInt64], entries: [DynamicEntry], image: ElfImage, programHeaders: [ProgramHeader]
+  ) throws(ElfError) -> [UInt64: String] {
+    let path = image.path
+    guard let address = entries.first(where: { $0.tag == DynamicTag.strtab })?.value else {
+      throw ElfError(path, .malformed, "the dynamic section has no DT_STRTAB")
+    }
+    guard let size = entries.first(where: { $0.tag == DynamicTag.strsz })?.value else {
+      throw ElfError(path, .malformed, "the dynamic section has no DT_STRSZ")
+    }
+    guard let tableOffset = fileOffset(ofAddress: address, size: size, in: programHeaders) else {
+      throw ElfError(
+        path, .malformed,
+        "DT_STRTAB at address \(hex(address)) (size \(hex(size))) is outside every PT_LOAD segment")
+    }
+    for offset in offsets where offset >= size {
+      throw ElfError(
+        path, .malformed, "a dynamic string offset \(hex(offset)) is outside the string table (size \(hex(size)))")
+    }
+    var result: [UInt64: String] = [:]
+    let sorted = offsets.sorted()
+    let slack: UInt64 = 1024
+    var index = 0
+    while index < sorted.count {
+      // A window from this offset over every following offset within 16 KiB, plus slack.
+      let start = sorted[index]
+      var last = start
+      var next = index + 1
+      while next < sorted.count, sorted[next] - start < 16 * 1024 {
+        last = sorted[next]
+        next += 1
+      }
+      var windowEnd = min(size, last + slack)
+      while true {
+        let chunk = try image.chunk(
+          offset: tableOffset + start, size: windowEnd - start, type: .bytes, what: "the dynamic string table")
+        let bytes = chunk.bytes
+        var complete = true
+        for offset in sorted[index..<next] where result[offset] == nil {
+          let from = Int(offset - start)
+          if let end = bytes[from...].firstIndex(of: 0) {
+            result[offset] = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[from..<end]), as: UTF8.self)
+          } else {
+            complete = false
+          }
+        }
+        if complete { break }
+        guard windowEnd < size else {
+          throw ElfError(path, .malformed, "a dynamic string runs past the end of the string table")
+        }
+        windowEnd = min(size, windowEnd + 64 * 1024)
+      }
+      index = next
+    }
+    return result
   }
 }
 

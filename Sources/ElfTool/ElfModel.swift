@@ -162,6 +162,14 @@ public enum DynamicTag {
   public static let verneednum: Int64 = 0x6fff_ffff
   public static let auxiliary: Int64 = 0x7fff_fffd
   public static let filter: Int64 = 0x7fff_ffff
+
+  /// Whether the entry's value is an offset into the dynamic string table that resolution reads.
+  static func namesString(_ tag: Int64) -> Bool {
+    switch tag {
+    case needed, soname, rpath, runpath, filter, auxiliary: return true
+    default: return false
+    }
+  }
 }
 
 /// DF_* and DF_1_* bits.

@@ -54,18 +54,29 @@ struct Chunk {
   }
 }
 
-/// An open ELF file: the libelf handle over a read-only mapping. The file descriptor is closed once
-/// the image is mapped, so thousands of images can be open at once.
+/// How libelf reads a file.
+enum ElfAccess {
+  /// elf_begin(ELF_C_READ): libelf reads only the parts asked for, with pread; the descriptor stays
+  /// open until `finishReading()`. Cheapest for the few header bytes that resolution needs.
+  case read
+  /// elf_begin(ELF_C_READ_MMAP): the whole file mapped; the descriptor is closed at once. For the
+  /// symbol tables of large libraries.
+  case map
+}
+
+/// An open ELF file: the libelf handle. With `.map` the descriptor is closed once the image is
+/// mapped; with `.read` once `finishReading()` is called, so thousands of images can be open at once.
 final class ElfImage {
   let path: String
   let fileSize: UInt64
   private let handle: ElfHandle
+  private var descriptor: Int32
   let identity: ElfIdentity
   /// Device and inode, for the loader's "already loaded under another name" check.
   let fileID: FileID
 
-  /// open(2), fstat(2), the identity from the first bytes, then elf_begin(ELF_C_READ_MMAP).
-  init(path: String) throws(ElfError) {
+  /// open(2), fstat(2), the identity from the first bytes, then elf_begin.
+  init(path: String, access: ElfAccess) throws(ElfError) {
     self.path = path
     guard libelfInitialized else { throw ElfError(path, .io(errno: 0), "libelf could not be initialised") }
     let fd = open(path, O_RDONLY | O_CLOEXEC)
@@ -73,7 +84,8 @@ final class ElfImage {
       let code = errno
       throw ElfError(path, .io(errno: code), String(cString: strerror(code)))
     }
-    defer { close(fd) }
+    var keepOpen = false
+    defer { if !keepOpen { close(fd) } }
     var st = stat()
     if fstat(fd, &st) != 0 {
       let code = errno
@@ -94,22 +106,44 @@ final class ElfImage {
       throw ElfError(path, .io(errno: code), "cannot read file data: \(String(cString: strerror(code)))")
     }
     identity = try decodeIdentity(Array(head.prefix(count)), path: path)
-    guard let elf = elf_begin(fd, ELF_C_READ_MMAP, nil) else {
+    guard let elf = elf_begin(fd, access == .map ? ELF_C_READ_MMAP : ELF_C_READ, nil) else {
       throw ElfError(path, .malformed, "libelf cannot read it: \(libelfMessage())")
     }
-    // Make the whole image resident in the mapping (or read, where mmap is impossible), so that the
-    // descriptor is no longer needed.
-    var size = 0
-    guard elf_kind(elf) == ELF_K_ELF, elf_rawfile(elf, &size) != nil else {
-      let message = libelfMessage()
+    guard elf_kind(elf) == ELF_K_ELF else {
       elf_end(elf)
-      throw ElfError(path, .malformed, "libelf cannot read it: \(message)")
+      throw ElfError(path, .notELF, "libelf does not see an ELF file")
     }
-    _ = elf_cntl(elf, ELF_C_FDDONE)
+    if access == .map {
+      // Make the whole image resident in the mapping (or read, where mmap is impossible), so that
+      // the descriptor is no longer needed.
+      var size = 0
+      guard elf_rawfile(elf, &size) != nil else {
+        let message = libelfMessage()
+        elf_end(elf)
+        throw ElfError(path, .malformed, "libelf cannot read it: \(message)")
+      }
+      _ = elf_cntl(elf, ELF_C_FDDONE)
+      descriptor = -1
+    } else {
+      keepOpen = true
+      descriptor = fd
+    }
     handle = ElfHandle(raw: elf)
   }
 
-  deinit { elf_end(handle.raw) }
+  /// Tells libelf the descriptor is done with (elf_cntl ELF_C_FDDONE) and closes it. Chunks read
+  /// before stay valid; new reads fail.
+  func finishReading() {
+    guard descriptor >= 0 else { return }
+    _ = elf_cntl(handle.raw, ELF_C_FDDONE)
+    close(descriptor)
+    descriptor = -1
+  }
+
+  deinit {
+    elf_end(handle.raw)
+    if descriptor >= 0 { close(descriptor) }
+  }
 
   /// elf_getphdrnum and gelf_getphdr for each entry.
   func programHeaders() throws(ElfError) -> [ProgramHeader] {

@@ -154,7 +154,8 @@ struct ResolveState {
   /// Every requested name and path of loaded objects → first object index (faked ones excluded).
   var byName: [String: Int] = [:]
   var bySoname: [String: Int] = [:]
-  var byFileID: [FileID: Int] = [:]
+  /// (file, object index) of every loaded object, searched linearly (a few hundred at most).
+  var byFileID: [(FileID, Int)] = []
   /// The interpreter, known before anything is loaded, placed in the order when first needed.
   var pendingInterpreter: LoadedObject?
   var origins: [Int: String] = [:]
@@ -246,7 +247,7 @@ struct ResolveState {
     for name in object.names where byName[name] == nil { byName[name] = index }
     if let path = object.path, byName[path] == nil { byName[path] = index }
     if let soname = object.soname, bySoname[soname] == nil { bySoname[soname] = index }
-    if let id = object.fileID, byFileID[id] == nil { byFileID[id] = index }
+    if let id = object.fileID, !byFileID.contains(where: { $0.0 == id }) { byFileID.append((id, index)) }
   }
 
   /// The kernel maps PT_INTERP before the loader starts; later DT_NEEDED names match it.
@@ -359,9 +360,9 @@ struct ResolveState {
     // 1. The DT_RPATH chain, unless the needing object has DT_RUNPATH.
     if runpath == nil {
       var owner: Int? = loader
-      var visited = Set<Int>()
+      var visited: [Int] = []
       while let current = owner, !visited.contains(current) {
-        visited.insert(current)
+        visited.append(current)
         let object = objects[current]
         if object.file?.dynamic?.runpath == nil, let rpath = object.file?.dynamic?.rpath {
           let dirs = searchDirectories(rpath, owner: current)
@@ -478,7 +479,7 @@ struct ResolveState {
     case .shared, .executable: break
     default: return .failed(candidate, "only ET_DYN and ET_EXEC can be loaded (it is a \(file.identity.type))")
     }
-    if let existing = byFileID[file.fileID] { return .reuse(existing, candidate) }
+    if let existing = byFileID.first(where: { $0.0 == file.fileID }) { return .reuse(existing.1, candidate) }
     var object = LoadedObject(name: candidate, path: candidate, hostPath: host, via: via)
     object.fileBox = FileBox(file)
     object.needed = file.dynamic?.needed ?? []

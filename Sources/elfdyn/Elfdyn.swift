@@ -26,6 +26,9 @@ struct Elfdyn: ParsableCommand {
   /// Runs the command; usage errors exit with status 2 (not ArgumentParser's 64), like every other
   /// kind of bad input.
   static func main() {
+    if let request = TreeRequest.plainInvocation(CommandLine.arguments) {
+      Glibc.exit(request.execute())
+    }
     do {
       var command = try parseAsRoot()
       try command.run()
@@ -103,17 +106,22 @@ struct SearchOptions: ParsableArguments {
   var root: String?
 
   func resolveOptions() -> ResolveOptions {
-    var options = ResolveOptions()
+    var options = root == nil ? Self.defaultResolveOptions() : ResolveOptions()
     options.libraryPath = libraryPath
-    options.preload = preload
     if let root {
       options.root = root
     } else {
-      if let value = getenv("LD_LIBRARY_PATH") { options.environmentLibraryPath = String(cString: value) }
-      if let value = getenv("LD_PRELOAD") {
-        let names = String(cString: value).split(whereSeparator: { $0 == " " || $0 == ":" }).map(String.init)
-        options.preload = names + options.preload
-      }
+      options.preload = options.preload + preload
+    }
+    return options
+  }
+
+  /// No options given: the environment's LD_LIBRARY_PATH and LD_PRELOAD, as the loader takes them.
+  static func defaultResolveOptions() -> ResolveOptions {
+    var options = ResolveOptions()
+    if let value = getenv("LD_LIBRARY_PATH") { options.environmentLibraryPath = String(cString: value) }
+    if let value = getenv("LD_PRELOAD") {
+      options.preload = String(cString: value).split(whereSeparator: { $0 == " " || $0 == ":" }).map(String.init)
     }
     return options
   }
@@ -130,4 +138,10 @@ func environmentDictionary() -> [String: String] {
     pointer += 1
   }
   return result
+}
+
+/// Values kept alive until the process exits, so that their deallocation does not delay the exit.
+enum ExitWithoutFreeing {
+  nonisolated(unsafe) private static var kept: [Any] = []
+  static func keep(_ value: Any) { kept.append(value) }
 }

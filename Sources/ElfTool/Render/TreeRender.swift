@@ -93,7 +93,9 @@ public struct TreeRenderer {
   /// before is shown again without its subtree; missing libraries with the directories tried.
   public func text(_ options: TextOptions) -> String {
     let s = options.style
-    var out = s.bold(graph.input)
+    var out = ""
+    out.reserveCapacity(graph.objects.count * 120)
+    out += s.bold(graph.input)
     if let interp = graph.interpreter {
       let interpIndex = graph.objects.firstIndex { $0.via == .interpreter }
       let missing = interpIndex.map { graph.objects[$0].error != nil } ?? false
@@ -127,34 +129,45 @@ public struct TreeRenderer {
       let parent = frame.parent
       stack.append(frame)
       let object = graph.objects[edge.to]
-      let branch = isLast ? "└── " : "├── "
       let childPrefix = prefix + (isLast ? "    " : "│   ")
-      var line = prefix + branch + s.bold(edge.name)
+      out += prefix
+      out += isLast ? "└── " : "├── "
+      out += s.bold(edge.name)
       let cycle = onPath.contains(edge.to)
       let expandHere =
         !cycle && (options.all || (!expanded.contains(edge.to) && (object.loader == parent || edge.kind == .preload)))
       switch object.via {
       case .notFound:
-        line += " " + s.red("not found")
-        if edge.kind == .auxiliary { line += s.dim(" (auxiliary filter: not required)") }
+        out += " "
+        out += s.red("not found")
+        if edge.kind == .auxiliary { out += s.dim(" (auxiliary filter: not required)") }
       case .failed:
-        line += " => \(object.path ?? "?") " + s.red("cannot be loaded: \(object.error ?? "error")")
+        out += " => "
+        out += object.path ?? "?"
+        out += " "
+        out += s.red("cannot be loaded: " + (object.error ?? "error"))
       default:
-        if let path = object.path, path != edge.name { line += " => " + path }
-        if expandHere || (edge.to == 0) {
-          line += " " + s.cyan("[\(via(edge.to))]")
+        if let path = object.path, path != edge.name {
+          out += " => "
+          out += path
+        }
+        if expandHere {
+          out += " "
+          out += s.cyan("[" + via(edge.to) + "]")
         }
         if cycle {
-          line += s.dim(" (cycle)")
+          out += s.dim(" (cycle)")
         } else if !expandHere {
-          line += s.dim(" (already loaded)")
+          out += s.dim(" (already loaded)")
         }
       }
-      if edge.kind == .filter || edge.kind == .auxiliary {
-        line += s.dim(" {\(edge.kind == .filter ? "filter" : "auxiliary")}")
+      switch edge.kind {
+      case .filter: out += s.dim(" {filter}")
+      case .auxiliary: out += s.dim(" {auxiliary}")
+      case .preload: out += s.dim(" {preload}")
+      case .needed: break
       }
-      if edge.kind == .preload { line += s.dim(" {preload}") }
-      out += line + "\n"
+      out += "\n"
       if object.via == .notFound {
         if !object.tried.isEmpty {
           out += childPrefix + s.dim("tried: " + describeTried(object.tried)) + "\n"
