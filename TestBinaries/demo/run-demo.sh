@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# `make demo`: builds the sample program and shows what elfdyn says about it.
+set -uo pipefail
+bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+out=${2:?usage: run-demo.sh ELFDYN OUTDIR}
+here=$(cd "$(dirname "$0")" && pwd)
+"$here/build-demo.sh" "$out"
+cd "$out/project"
+run() {
+  printf '\n\033[1m$ %s\033[0m\n' "$*"
+  "$@"
+  printf '\033[2m(exit status %s)\033[0m\n' "$?"
+}
+echo "The sample: target/debug/app needs libgreet.so (in target/debug/deps) and libruntime.so.1"
+echo "(in $out/toolchain/lib). Nothing tells the loader where they are:"
+run ./target/debug/app
+run "$bin" tree target/debug/app --color always
+echo
+echo "With the directories given (-L works like LD_LIBRARY_PATH), everything resolves:"
+run "$bin" tree target/debug/app --color always -L target/debug/deps -L ../toolchain/lib
+run "$bin" tree --flat target/debug/app -L target/debug/deps -L ../toolchain/lib
+exit 0

@@ -1,0 +1,1 @@
+int runtime_version(void) { return 1; }

@@ -1,0 +1,152 @@
+import Foundation
+import Testing
+
+@testable import ElfTool
+
+/// Where things are: the package, the TestBinaries output and the built `elfdyn`.
+enum Fixtures {
+  static let packageRoot: String = {
+    var url = URL(fileURLWithPath: #filePath)
+    for _ in 0..<3 { url.deleteLastPathComponent() }
+    return url.path
+  }()
+
+  /// TestBinaries' output (`make testbinaries`), or nil when it was not built.
+  static let testBinaries: String? = {
+    let path = ProcessInfo.processInfo.environment["ELFDYN_TESTBIN"] ?? packageRoot + "/TestBinaries/out"
+    return FileManager.default.fileExists(atPath: path + "/tree/cases.tsv") ? path : nil
+  }()
+
+  static let elfdyn: String = {
+    if let path = ProcessInfo.processInfo.environment["ELFDYN_BIN"] { return path }
+    return packageRoot + "/.build/debug/elfdyn"
+  }()
+
+  static func requireTestBinaries() throws -> String {
+    try #require(testBinaries, "TestBinaries are not built: run `make testbinaries` (make test does)")
+  }
+}
+
+struct RunResult {
+  var status: Int32
+  var stdout: String
+  var stderr: String
+}
+
+/// Runs a program with an exact environment (nothing inherited but PATH and HOME unless given).
+func run(
+  _ executable: String, _ arguments: [String], environment: [String: String] = [:], cwd: String? = nil,
+  inheritEnvironment: Bool = false, timeout: Double = 60
+) throws -> RunResult {
+  let process = Process()
+  process.executableURL = URL(fileURLWithPath: executable)
+  process.arguments = arguments
+  var env: [String: String] = [:]
+  let inherited = ProcessInfo.processInfo.environment
+  if inheritEnvironment {
+    env = inherited
+  } else {
+    for key in ["PATH", "HOME", "RUSTUP_HOME", "CARGO_HOME"] { env[key] = inherited[key] }
+  }
+  env["NO_COLOR"] = env["NO_COLOR"] ?? "1"
+  for (key, value) in environment { env[key] = value }
+  process.environment = env
+  if let cwd { process.currentDirectoryURL = URL(fileURLWithPath: cwd) }
+  // Output goes to files: no pipe can fill up and block the child, and no thread is needed.
+  let scratch = NSTemporaryDirectory() + "elfdyn-run-" + UUID().uuidString
+  _ = FileManager.default.createFile(atPath: scratch + ".out", contents: nil)
+  _ = FileManager.default.createFile(atPath: scratch + ".err", contents: nil)
+  defer {
+    try? FileManager.default.removeItem(atPath: scratch + ".out")
+    try? FileManager.default.removeItem(atPath: scratch + ".err")
+  }
+  let out = try FileHandle(forWritingTo: URL(fileURLWithPath: scratch + ".out"))
+  let err = try FileHandle(forWritingTo: URL(fileURLWithPath: scratch + ".err"))
+  process.standardOutput = out
+  process.standardError = err
+  process.standardInput = FileHandle.nullDevice
+  try process.run()
+  let deadline = Date().addingTimeInterval(timeout)
+  while process.isRunning {
+    if Date() > deadline {
+      process.terminate()
+      Issue.record("\(executable) \(arguments) did not finish within \(timeout) s")
+      break
+    }
+    usleep(2000)
+  }
+  process.waitUntilExit()
+  try? out.close()
+  try? err.close()
+  let outData = FileManager.default.contents(atPath: scratch + ".out") ?? Data()
+  let errData = FileManager.default.contents(atPath: scratch + ".err") ?? Data()
+  return RunResult(
+    status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+    stderr: String(decoding: errData, as: UTF8.self))
+}
+
+/// Runs the built elfdyn.
+func elfdyn(_ arguments: [String], environment: [String: String] = [:], cwd: String? = nil) throws -> RunResult {
+  try run(Fixtures.elfdyn, arguments, environment: environment, cwd: cwd)
+}
+
+/// One line of `ldd` output: the name and where it resolved (nil: not found).
+struct LddEntry: Equatable, CustomStringConvertible {
+  var name: String
+  var path: String?
+  var description: String { "\(name) => \(path ?? "not found")" }
+}
+
+/// `ldd FILE` parsed, without linux-vdso and the program interpreter line.
+func ldd(_ file: String, environment: [String: String] = [:], cwd: String? = nil) throws -> (entries: [LddEntry], output: RunResult) {
+  let result = try run("/usr/bin/ldd", [file], environment: environment, cwd: cwd)
+  var entries: [LddEntry] = []
+  for raw in result.stdout.split(separator: "\n") {
+    let line = raw.trimmingCharacters(in: .whitespaces)
+    if line.hasPrefix("linux-vdso") || line.hasPrefix("linux-gate") { continue }
+    if let arrow = line.range(of: " => ") {
+      let name = String(line[..<arrow.lowerBound])
+      var rest = String(line[arrow.upperBound...])
+      if rest.hasPrefix("not found") {
+        entries.append(LddEntry(name: name, path: nil))
+        continue
+      }
+      if let paren = rest.range(of: " (0x") { rest = String(rest[..<paren.lowerBound]) }
+      entries.append(LddEntry(name: name, path: rest))
+    } else if let paren = line.range(of: " (0x") {
+      let path = String(line[..<paren.lowerBound])
+      entries.append(LddEntry(name: path, path: path))
+    }
+  }
+  return (entries, result)
+}
+
+/// `elfdyn tree --format json FILE` parsed into the same shape (objects after the input).
+struct TreeJSON {
+  var raw: [String: Any]
+  var objects: [[String: Any]] { raw["objects"] as? [[String: Any]] ?? [] }
+
+  var entries: [LddEntry] {
+    objects.dropFirst().map { object in
+      LddEntry(name: object["name"] as? String ?? "?", path: (object["found"] as? Bool ?? false) ? object["path"] as? String : nil)
+    }
+  }
+
+  func object(named name: String) -> [String: Any]? { objects.first { $0["name"] as? String == name } }
+}
+
+func treeJSON(_ file: String, arguments: [String] = [], environment: [String: String] = [:], cwd: String? = nil)
+  throws -> (TreeJSON, RunResult)
+{
+  let result = try elfdyn(["tree", "--format", "json"] + arguments + [file], environment: environment, cwd: cwd)
+  let line = result.stdout.split(separator: "\n").first.map(String.init) ?? ""
+  let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+  return (TreeJSON(raw: try #require(object, "no JSON from elfdyn: \(result.stdout) \(result.stderr)")), result)
+}
+
+/// A fresh temporary directory, removed by the caller.
+func temporaryDirectory(_ label: String = "elfdyn-test") throws -> String {
+  let path = NSTemporaryDirectory() + label + "-" + UUID().uuidString
+  try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+  return path
+}
