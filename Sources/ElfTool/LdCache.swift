@@ -99,8 +99,8 @@ public struct LdCache: Sendable {
         guard let tag = Self.u32(bytes, at, big: big), let offset = Self.u32(bytes, at + 8, big: big),
           let size = Self.u32(bytes, at + 12, big: big)
         else { break }
-        // Tag 2: glibc-hwcaps, an array of u32 string offsets.
-        if tag == 2 {
+        // Tag 1 (cache_extension_tag_glibc_hwcaps): an array of u32 string offsets.
+        if tag == 1 {
           for item in 0..<Int(min(size / 4, 4096)) {
             if let nameOffset = Self.u32(bytes, start + Int(offset) + item * 4, big: big) {
               names.append(Self.cString(bytes, at: start + Int(nameOffset)) ?? "")

@@ -205,11 +205,12 @@ final class ElfImage {
 /// skipped without asking libelf to parse it, as glibc's open_verify does).
 private func decodeIdentity(_ head: [UInt8], path: String) throws(ElfError) -> ElfIdentity {
   let isELF = head.count >= 4 && head[0] == 0x7f && head[1] == 0x45 && head[2] == 0x4c && head[3] == 0x46
-  if !isELF, let script = linkerScriptHint(head) {
-    throw ElfError(path, .notELF, "invalid ELF header: \(script)")
-  }
-  guard head.count >= 52 else {
-    throw ElfError(path, .notELF, "file too short (\(head.count) bytes; an ELF header needs at least 52)")
+  // glibc reads the header first and says "file too short" below the size of an ELF header,
+  // whatever the bytes are (a short linker script included).
+  let needed = isELF && head.count > 4 && head[4] == 1 ? 52 : 64
+  guard head.count >= needed else {
+    let script = linkerScriptHint(head).map { ": \($0)" } ?? ""
+    throw ElfError(path, .notELF, "file too short (\(head.count) bytes)\(script)")
   }
   guard isELF else {
     if let script = linkerScriptHint(head) {
@@ -219,9 +220,6 @@ private func decodeIdentity(_ head: [UInt8], path: String) throws(ElfError) -> E
   }
   guard let elfClass = ElfClass(rawValue: head[4]) else {
     throw ElfError(path, .malformed, "invalid ELF class \(head[4]) in e_ident")
-  }
-  if elfClass == .elf64 && head.count < 64 {
-    throw ElfError(path, .notELF, "file too short (\(head.count) bytes, an ELF64 header needs 64)")
   }
   guard let order = ByteOrder(rawValue: head[5]) else {
     throw ElfError(path, .malformed, "invalid byte order \(head[5]) in e_ident")

@@ -221,7 +221,6 @@ struct ResolveState {
         if queue.contains(target) { continue }
         if kind == .filter || kind == .auxiliary {
           // glibc puts a filtee before the filter in the search list and processes it next.
-          if objects[target].via != .notFound { objects[target].filtee = true }
           queue.insert(target, at: insertAt + 1)
           insertAt += 1
         } else {
@@ -229,9 +228,53 @@ struct ResolveState {
         }
       }
     }
+    placeFilteesBeforeFilters()
     return LoadGraph(
       input: input, interpreter: objects[0].file?.interpreter, objects: objects, edges: edges,
       preloads: preloads, system: system)
+  }
+
+  /// glibc moves a filtee that a filter loaded to just before the filter in the list of loaded
+  /// objects (what ldd prints). Reorders `objects` and renumbers every index.
+  private mutating func placeFilteesBeforeFilters() {
+    guard objects.contains(where: { $0.filtee }) else { return }
+    var order: [Int] = []
+    var placed = [Bool](repeating: false, count: objects.count)
+    func emit(_ index: Int) {
+      guard !placed[index] else { return }
+      placed[index] = true
+      for (other, object) in objects.enumerated() where object.filtee && object.loader == index && !placed[other] {
+        emit(other)
+        // emit() placed `other` after its own filtees; it must come before `index`.
+      }
+      order.append(index)
+    }
+    for index in objects.indices where !(objects[index].filtee && objects[index].loader != nil) {
+      emit(index)
+    }
+    for index in objects.indices where !placed[index] { emit(index) }
+    var renumber = [Int](repeating: 0, count: objects.count)
+    for (new, old) in order.enumerated() { renumber[old] = new }
+    func fix(_ object: LoadedObject) -> LoadedObject {
+      var object = object
+      object.neededBy = object.neededBy.map { renumber[$0] }
+      object.loader = object.loader.map { renumber[$0] }
+      if case .rpath(let owner) = object.via { object.via = .rpath(owner: renumber[owner]) }
+      object.tried = object.tried.map { step in
+        var step = step
+        if case .rpath(let owner) = step.via { step.via = .rpath(owner: renumber[owner]) }
+        return step
+      }
+      return object
+    }
+    func fixEdge(_ edge: DependencyEdge) -> DependencyEdge {
+      var edge = edge
+      edge.to = renumber[edge.to]
+      return edge
+    }
+    objects = order.map { fix(objects[$0]) }
+    edges = order.map { edges[$0].map(fixEdge) }
+    preloads = preloads.map(fixEdge)
   }
 
   private mutating func add(_ object: LoadedObject) {
@@ -318,6 +361,7 @@ struct ResolveState {
       object.names = [name]
       object.loader = loader
       object.auxiliary = kind == .auxiliary
+      object.filtee = kind == .filter || kind == .auxiliary
       add(object)
       let index = objects.count - 1
       if let path = object.path {
@@ -328,6 +372,7 @@ struct ResolveState {
       var object = LoadedObject(name: name, path: path, hostPath: Paths.insideRoot(system.root, path), via: .failed)
       object.error = message
       object.loader = loader
+      object.filtee = kind == .filter || kind == .auxiliary
       add(object)
       return objects.count - 1
     case .missing(let tried), .skipped(let tried):
@@ -335,6 +380,7 @@ struct ResolveState {
       object.tried = tried
       object.loader = loader
       object.auxiliary = kind == .auxiliary
+      object.filtee = kind == .filter || kind == .auxiliary
       add(object)
       return objects.count - 1
     }
@@ -469,12 +515,12 @@ struct ResolveState {
         return .failed(candidate, error.message)
       }
     }
+    // Another class, byte order or machine is skipped and the search goes on (observed on glibc
+    // 2.36: even a big-endian library of the same class is skipped, not a fatal error).
     let wanted = system.identity
-    guard file.identity.elfClass == wanted.elfClass else { return .skipped([]) }
-    guard file.identity.byteOrder == wanted.byteOrder else {
-      return .failed(candidate, "ELF file data encoding not \(wanted.byteOrder)")
-    }
-    guard file.identity.machine == wanted.machine else { return .skipped([]) }
+    guard file.identity.elfClass == wanted.elfClass, file.identity.byteOrder == wanted.byteOrder,
+      file.identity.machine == wanted.machine
+    else { return .skipped([]) }
     switch file.identity.type {
     case .shared, .executable: break
     default: return .failed(candidate, "only ET_DYN and ET_EXEC can be loaded (it is a \(file.identity.type))")
@@ -504,7 +550,8 @@ struct ResolveState {
   /// has no value. Trailing slashes are removed as fillin_rpath does.
   func expandTokens(_ text: String, owner: Int, emptyMeansCurrent: Bool = false) -> String? {
     var element = text
-    if emptyMeansCurrent && element.isEmpty { return "." }
+    // An empty element names the current directory: the candidate is the bare name, relative to it.
+    if emptyMeansCurrent && element.isEmpty { return "" }
     if element.contains("$") {
       let bytes = Array(element.utf8)
       var out: [UInt8] = []

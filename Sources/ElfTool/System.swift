@@ -60,7 +60,7 @@ public struct LoaderSystem: Sendable {
     var subdirs: [String] = []
     var names: [String] = []
     if identity.machine == .x86_64 && identity.elfClass == .elf64 && host {
-      let level = Int(elfdyn_x86_64_level())
+      let level = LoaderSystem.x86_64Level()
       if level >= 2 {
         for v in stride(from: level, through: 2, by: -1) { names.append("x86-64-v\(v)") }
       }
@@ -130,6 +130,9 @@ public struct LoaderSystem: Sendable {
     default: return nil
     }
   }
+
+  /// The x86-64 micro-architecture level of this CPU (1 to 4), as glibc-hwcaps uses it; 0 elsewhere.
+  public static func x86_64Level() -> Int { Int(elfdyn_x86_64_level()) }
 
   static func auxPlatform() -> String? {
     let value = getauxval(UInt(AT_PLATFORM))
