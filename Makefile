@@ -32,9 +32,11 @@ demo: build
 testbinaries: deps-test
 	TestBinaries/build-all.sh $(TESTBIN)
 
-test: deps-test testbinaries
+# The tests run the release executable (static: LD_LIBRARY_PATH and LD_PRELOAD given to the
+# program under test cannot touch elfdyn itself) and a debug build of the test bundle.
+test: deps-test testbinaries build
 	$(SWIFT) build --build-tests
-	ELFDYN_TESTBIN=$(CURDIR)/$(TESTBIN) $(SWIFT) test --skip-build
+	ELFDYN_BIN=$(CURDIR)/$(BIN) ELFDYN_TESTBIN=$(CURDIR)/$(TESTBIN) $(SWIFT) test --skip-build
 
 bench: deps-bench build
 	bench/run.sh $(BIN)

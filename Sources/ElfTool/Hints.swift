@@ -56,8 +56,10 @@ public struct MissingLibraryHints {
     for owner in owners {
       guard let path = graph.objects[owner].hostPath else { continue }
       let dir = Paths.directory(of: path, cwd: currentDirectory)
-      add(dir)
+      // A Cargo target directory has every dylib in deps/ (and hard links of some beside the
+      // binaries): deps/ is where rustc links from, so name it first.
       add(Paths.join(dir, "deps"))
+      add(dir)
       if dir.hasSuffix("/deps") || dir.hasSuffix("/examples") {
         add(Paths.directory(of: dir, cwd: currentDirectory))
       }

@@ -17,6 +17,9 @@ enum Fixtures {
     return FileManager.default.fileExists(atPath: path + "/tree/cases.tsv") ? path : nil
   }()
 
+  /// The elfdyn under test: ELFDYN_BIN (make test sets the static release build), else the debug
+  /// build. A dynamically linked elfdyn is itself affected by the LD_LIBRARY_PATH that some tests
+  /// give the program under test, so prefer the static one.
   static let elfdyn: String = {
     if let path = ProcessInfo.processInfo.environment["ELFDYN_BIN"] { return path }
     return packageRoot + "/.build/debug/elfdyn"

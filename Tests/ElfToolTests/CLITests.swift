@@ -1,0 +1,158 @@
+import Foundation
+import Testing
+
+@testable import ElfTool
+
+/// The command line: formats, options, exit statuses, messages.
+@Suite struct CLITests {
+  static func demo() throws -> (app: String, deps: String, toolchain: String, project: String) {
+    let out = try Fixtures.requireTestBinaries() + "/demo"
+    return (out + "/project/target/debug/app", out + "/project/target/debug/deps", out + "/toolchain/lib", out + "/project")
+  }
+
+  @Test func exitStatusIsZeroWhenEverythingIsFound() throws {
+    let demo = try Self.demo()
+    let result = try elfdyn(["tree", "-L", demo.deps, "-L", demo.toolchain, demo.app])
+    #expect(result.status == 0, "\(result.stderr)")
+    #expect(result.stdout.contains("libgreet.so => \(demo.deps)/libgreet.so [LD_LIBRARY_PATH]"))
+    #expect(result.stderr.isEmpty)
+  }
+
+  @Test func missingLibrariesExitOneWithTriedDirectoriesAndHint() throws {
+    let demo = try Self.demo()
+    let result = try elfdyn(["tree", demo.app])
+    #expect(result.status == 1)
+    #expect(result.stdout.contains("libgreet.so not found"))
+    #expect(result.stdout.contains("tried: ld.so.cache, default path /lib/x86_64-linux-gnu"))
+    #expect(result.stdout.contains("hint: libgreet.so is in \(demo.deps)"))
+  }
+
+  @Test func flatOutputIsLddsFormat() throws {
+    let demo = try Self.demo()
+    let result = try elfdyn(["tree", "--flat", "-L", demo.deps, "-L", demo.toolchain, demo.app])
+    #expect(result.stdout == """
+      \tlibgreet.so => \(demo.deps)/libgreet.so
+      \tlibruntime.so.1 => \(demo.toolchain)/libruntime.so.1
+      \tlibc.so.6 => /lib/x86_64-linux-gnu/libc.so.6
+      \t/lib64/ld-linux-x86-64.so.2
+
+      """)
+    let missing = try elfdyn(["tree", "--flat", demo.app])
+    #expect(missing.stdout.contains("\tlibgreet.so => not found\n"))
+  }
+
+  @Test func jsonFollowsTheContract() throws {
+    let demo = try Self.demo()
+    let (tree, _) = try treeJSON(demo.app, arguments: ["-L", demo.deps])
+    #expect(tree.raw["path"] as? String == demo.app)
+    #expect(tree.raw["interpreter"] as? String == "/lib64/ld-linux-x86-64.so.2")
+    let first = try #require(tree.objects.first)
+    #expect(first["name"] as? String == demo.app)
+    #expect(first["via"] as? String == "input")
+    #expect(first["needed"] as? [String] == ["libgreet.so", "libruntime.so.1", "libc.so.6"])
+    let greet = try #require(tree.object(named: "libgreet.so"))
+    #expect(greet["found"] as? Bool == true)
+    #expect(greet["via"] as? String == "LD_LIBRARY_PATH")
+    #expect(greet["neededBy"] as? [String] == [demo.app])
+    #expect(greet["error"] == nil)
+    let runtime = try #require(tree.object(named: "libruntime.so.1"))
+    #expect(runtime["found"] as? Bool == false)
+    #expect(runtime["path"] is NSNull)
+    #expect(runtime["via"] as? String == "not found")
+    #expect(Set(runtime["neededBy"] as? [String] ?? []) == [demo.app, "libgreet.so"] || runtime["neededBy"] as? [String] == [demo.app])
+    // Every object once (found ones), the input first.
+    let names = tree.objects.filter { $0["found"] as? Bool == true }.compactMap { $0["path"] as? String }
+    #expect(Set(names).count == names.count)
+  }
+
+  @Test func dotIsAGraph() throws {
+    let demo = try Self.demo()
+    let result = try elfdyn(["tree", "--format", "dot", "-L", demo.deps, demo.app])
+    #expect(result.stdout.hasPrefix("digraph "))
+    #expect(result.stdout.contains("n0 -> n1;"))
+    #expect(result.stdout.contains("color=red"), "the missing library is red")
+    #expect(result.stdout.hasSuffix("}\n"))
+  }
+
+  @Test func depthLimitsTheTree() throws {
+    let demo = try Self.demo()
+    let full = try elfdyn(["tree", "-L", demo.deps, "-L", demo.toolchain, demo.app])
+    let shallow = try elfdyn(["tree", "--depth", "1", "-L", demo.deps, "-L", demo.toolchain, demo.app])
+    #expect(full.stdout.contains("    └── ld-linux-x86-64.so.2"))
+    #expect(!shallow.stdout.contains("    └── ld-linux-x86-64.so.2"))
+    #expect(shallow.stdout.contains("more below --depth 1"))
+  }
+
+  @Test func allExpandsRepeatedLibraries() throws {
+    let plain = try elfdyn(["tree", "/usr/bin/ls"])
+    let all = try elfdyn(["tree", "--all", "/usr/bin/ls"])
+    #expect(plain.stdout.contains("(already loaded)"))
+    #expect(!all.stdout.contains("(already loaded)"))
+    #expect(all.stdout.split(separator: "\n").count > plain.stdout.split(separator: "\n").count)
+  }
+
+  @Test func colourOnlyWhenAsked() throws {
+    let never = try elfdyn(["tree", "/usr/bin/true"])
+    #expect(!never.stdout.contains("\u{1B}["), "no colour when stdout is not a terminal")
+    let always = try elfdyn(["tree", "--color", "always", "/usr/bin/true"])
+    #expect(always.stdout.contains("\u{1B}[1m"))
+    let noColor = try elfdyn(["tree", "--color", "auto", "/usr/bin/true"], environment: ["NO_COLOR": "1"])
+    #expect(!noColor.stdout.contains("\u{1B}["))
+  }
+
+  @Test func usageErrorsExitTwo() throws {
+    for arguments in [["tree"], ["tree", "--depth", "-3", "/bin/true"], ["tree", "--format", "yaml", "/bin/true"],
+      ["no-such-command"], ["tree", "--flat", "--format", "json", "/bin/true"]]
+    {
+      let result = try elfdyn(arguments)
+      #expect(result.status == 2, "\(arguments): \(result.status) \(result.stderr)")
+      #expect(!result.stderr.isEmpty)
+    }
+  }
+
+  @Test func helpAndCompletions() throws {
+    let help = try elfdyn(["tree", "--help"])
+    #expect(help.status == 0)
+    #expect(help.stdout.contains("--library-path"))
+    #expect(help.stdout.contains("Example"))
+    for shell in ["bash", "zsh", "fish"] {
+      let script = try elfdyn(["--generate-completion-script", shell])
+      #expect(script.status == 0 && script.stdout.contains("tree"), "\(shell)")
+    }
+  }
+
+  @Test func severalInputsAndOneBad() throws {
+    let result = try elfdyn(["tree", "--format", "json", "/usr/bin/true", "/nonexistent", "/usr/bin/ls"])
+    #expect(result.status == 2)
+    #expect(result.stdout.split(separator: "\n").count == 2, "one JSON object per good input")
+    #expect(result.stderr.contains("/nonexistent"))
+  }
+
+  @Test func staticExecutableIsNotDynamic() throws {
+    let result = try elfdyn(["tree", Fixtures.elfdyn])
+    // The release elfdyn is itself fully static.
+    if Fixtures.elfdyn.contains("/release/") {
+      #expect(result.status == 2)
+      #expect(result.stderr.contains("not a dynamic executable"))
+    }
+  }
+
+  /// A plain `elfdyn tree FILE` skips ArgumentParser; it must print exactly what the parsed form does.
+  @Test func plainInvocationMatchesParsedForm() throws {
+    let plain = try elfdyn(["tree", "/usr/bin/ls"])
+    let parsed = try elfdyn(["tree", "--format", "text", "/usr/bin/ls"])
+    #expect(plain.stdout == parsed.stdout)
+    #expect(plain.status == parsed.status)
+  }
+
+  /// --root: a sysroot's cache, default directories and absolute runpaths; the environment's
+  /// LD_LIBRARY_PATH does not apply there.
+  @Test func rootIgnoresTheHostEnvironment() throws {
+    let rows = LoaderCase.load().filter { $0.root != nil }
+    let row = try #require(rows.first, "no --root case in TestBinaries")
+    let root = try #require(row.root)
+    let with = try elfdyn(["tree", "--format", "json", "--root", root, row.exe], environment: ["LD_LIBRARY_PATH": "/usr/lib"])
+    let without = try elfdyn(["tree", "--format", "json", "--root", root, row.exe])
+    #expect(with.stdout == without.stdout)
+  }
+}
