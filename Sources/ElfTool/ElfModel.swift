@@ -154,6 +154,8 @@ public enum DynamicTag {
   public static let flags: Int64 = 30
   public static let relr: Int64 = 36
   public static let gnuHash: Int64 = 0x6fff_fef5
+  public static let relacount: Int64 = 0x6fff_fff9
+  public static let relcount: Int64 = 0x6fff_fffa
   public static let versym: Int64 = 0x6fff_fff0
   public static let flags1: Int64 = 0x6fff_fffb
   public static let verdef: Int64 = 0x6fff_fffc

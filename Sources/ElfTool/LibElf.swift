@@ -64,12 +64,29 @@ enum ElfAccess {
   case map
 }
 
+/// Words of a converted chunk (libelf has put them in host byte order), read with bounds checks.
+/// Holds no reference: whoever makes one keeps the chunk (and so its image) alive.
+struct Words<T: FixedWidthInteger> {
+  let bytes: UnsafeRawBufferPointer
+  let count: Int
+
+  init(chunk: Chunk) {
+    bytes = chunk.bytes
+    count = bytes.count / MemoryLayout<T>.size
+  }
+
+  subscript(_ index: Int) -> T? {
+    guard index >= 0, index < count else { return nil }
+    return bytes.loadUnaligned(fromByteOffset: index * MemoryLayout<T>.size, as: T.self)
+  }
+}
+
 /// An open ELF file: the libelf handle. With `.map` the descriptor is closed once the image is
 /// mapped; with `.read` once `finishReading()` is called, so thousands of images can be open at once.
 final class ElfImage {
   let path: String
   let fileSize: UInt64
-  private let handle: ElfHandle
+  fileprivate let handle: ElfHandle
   private var descriptor: Int32
   let identity: ElfIdentity
   /// Device and inode, for the loader's "already loaded under another name" check.
@@ -248,4 +265,167 @@ private func linkerScriptHint(_ head: [UInt8]) -> String? {
     return "it is a linker script, not a shared library"
   }
   return nil
+}
+
+// MARK: - Symbols, relocations, sections, archives
+
+/// One symbol as gelf_getsym decodes it.
+struct RawSymbol {
+  var name: UInt32
+  var info: UInt8
+  var other: UInt8
+  var shndx: UInt16
+  var value: UInt64
+  var size: UInt64
+
+  var binding: UInt8 { elfdyn_st_bind(info) }
+  var type: UInt8 { elfdyn_st_type(info) }
+  var visibility: UInt8 { elfdyn_st_visibility(other) }
+}
+
+/// One relocation: the symbol index and the machine's relocation type.
+struct RawRelocation {
+  var symbol: UInt32
+  var type: UInt32
+}
+
+/// A section header's facts elfdyn uses.
+struct RawSection {
+  var index: Int
+  var type: UInt32
+  var link: UInt32
+  var offset: UInt64
+  var size: UInt64
+  var entrySize: UInt64
+}
+
+/// A chunk of type .sym read with gelf_getsym, holding no reference (for hot loops): its owner
+/// keeps the chunk alive.
+struct SymbolView {
+  fileprivate let data: UnsafeMutablePointer<Elf_Data>
+  let count: Int
+
+  init(chunk: Chunk, count: Int) {
+    data = chunk.data
+    self.count = count
+  }
+
+  @inline(__always)
+  func symbol(_ index: Int) -> RawSymbol? {
+    var sym = GElf_Sym()
+    guard index >= 0, index < count, gelf_getsym(data, Int32(truncatingIfNeeded: index), &sym) != nil else { return nil }
+    return RawSymbol(
+      name: sym.st_name, info: sym.st_info, other: sym.st_other, shndx: sym.st_shndx, value: sym.st_value,
+      size: sym.st_size)
+  }
+}
+
+extension ElfImage {
+  /// gelf_getsym on a chunk of type .sym; nil past the end.
+  func symbol(_ chunk: Chunk, _ index: Int) -> RawSymbol? {
+    var sym = GElf_Sym()
+    guard index >= 0, index <= Int(Int32.max), gelf_getsym(chunk.data, Int32(index), &sym) != nil else { return nil }
+    return RawSymbol(
+      name: sym.st_name, info: sym.st_info, other: sym.st_other, shndx: sym.st_shndx, value: sym.st_value,
+      size: sym.st_size)
+  }
+
+
+  /// gelf_getrela or gelf_getrel for every entry of a chunk, skipping those without a symbol.
+  func forEachRelocation(_ chunk: Chunk, rela: Bool, _ body: (RawRelocation) -> Void) {
+    let is64 = identity.elfClass == .elf64 ? Int32(1) : Int32(0)
+    var index: Int32 = 0
+    if rela {
+      var entry = GElf_Rela()
+      while gelf_getrela(chunk.data, index, &entry) != nil {
+        let symbol = UInt32(truncatingIfNeeded: elfdyn_r_sym(UInt(entry.r_info), is64))
+        if symbol != 0 {
+          body(RawRelocation(symbol: symbol, type: UInt32(truncatingIfNeeded: elfdyn_r_type(UInt(entry.r_info), is64))))
+        }
+        index += 1
+      }
+    } else {
+      var entry = GElf_Rel()
+      while gelf_getrel(chunk.data, index, &entry) != nil {
+        let symbol = UInt32(truncatingIfNeeded: elfdyn_r_sym(UInt(entry.r_info), is64))
+        if symbol != 0 {
+          body(RawRelocation(symbol: symbol, type: UInt32(truncatingIfNeeded: elfdyn_r_type(UInt(entry.r_info), is64))))
+        }
+        index += 1
+      }
+    }
+  }
+
+  /// elf_nextscn and gelf_getshdr over every section; empty for a file without section headers.
+  func sections() -> [RawSection] {
+    var result: [RawSection] = []
+    var scn: OpaquePointer? = nil
+    var shdr = GElf_Shdr()
+    while let next = elf_nextscn(handle.raw, scn) {
+      scn = next
+      guard gelf_getshdr(next, &shdr) != nil else { break }
+      result.append(
+        RawSection(
+          index: Int(elf_ndxscn(next)), type: shdr.sh_type, link: shdr.sh_link, offset: shdr.sh_offset,
+          size: shdr.sh_size, entrySize: shdr.sh_entsize))
+      if result.count > 1 << 20 { break }
+    }
+    return result
+  }
+}
+
+/// An `ar` archive opened with libelf: its symbol index and members.
+final class ArchiveImage {
+  let path: String
+  private let handle: ElfHandle
+  private let descriptor: Int32
+
+  init(path: String) throws(ElfError) {
+    self.path = path
+    guard libelfInitialized else { throw ElfError(path, .io(errno: 0), "libelf could not be initialised") }
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    if fd < 0 {
+      let code = errno
+      throw ElfError(path, .io(errno: code), String(cString: strerror(code)))
+    }
+    guard let elf = elf_begin(fd, ELF_C_READ_MMAP, nil) else {
+      close(fd)
+      throw ElfError(path, .malformed, "libelf cannot read it: \(libelfMessage())")
+    }
+    guard elf_kind(elf) == ELF_K_AR else {
+      elf_end(elf)
+      close(fd)
+      throw ElfError(path, .notELF, "not an ar archive")
+    }
+    handle = ElfHandle(raw: elf)
+    descriptor = fd
+  }
+
+  deinit {
+    elf_end(handle.raw)
+    close(descriptor)
+  }
+
+  /// elf_getarsym: (symbol, member offset) of the archive's symbol index.
+  func symbolIndex() -> [(String, UInt64)] {
+    var count = 0
+    guard let table = elf_getarsym(handle.raw, &count) else { return [] }
+    var result: [(String, UInt64)] = []
+    for i in 0..<count {
+      let entry = table[i]
+      guard let name = entry.as_name else { continue }
+      result.append((String(cString: name), UInt64(entry.as_off)))
+    }
+    return result
+  }
+
+  /// elf_rand and elf_getarhdr: the member name at `offset`.
+  func memberName(at offset: UInt64) -> String? {
+    guard elf_rand(handle.raw, Int(offset)) == Int(offset),
+      let member = elf_begin(descriptor, ELF_C_READ_MMAP, handle.raw)
+    else { return nil }
+    defer { elf_end(member) }
+    guard let header = elf_getarhdr(member), let name = header.pointee.ar_name else { return nil }
+    return String(cString: name)
+  }
 }

@@ -19,7 +19,7 @@ struct Elfdyn: ParsableCommand {
       Exit status: 0 everything found, 1 something not found or not loadable, 2 bad input or usage.
       """,
     version: "0.1.0",
-    subcommands: [Tree.self],
+    subcommands: [Tree.self, CheckUndefined.self],
     defaultSubcommand: nil
   )
 
@@ -127,18 +127,7 @@ struct SearchOptions: ParsableArguments {
   }
 }
 
-func environmentDictionary() -> [String: String] {
-  var result: [String: String] = [:]
-  var pointer = environ
-  while let entry = pointer.pointee {
-    let text = String(cString: entry)
-    if let equals = text.firstIndex(of: "=") {
-      result[String(text[..<equals])] = String(text[text.index(after: equals)...])
-    }
-    pointer += 1
-  }
-  return result
-}
+func environmentDictionary() -> [String: String] { currentEnvironment() }
 
 /// Values kept alive until the process exits, so that their deallocation does not delay the exit.
 enum ExitWithoutFreeing {

@@ -1,0 +1,402 @@
+/// `check-undefined`: every symbol reference in a load closure that the loader would not satisfy,
+/// every version requirement not met and every library not found, decided as glibc's
+/// `_dl_lookup_symbol_x`, `check_match` and `_dl_check_map_versions` decide.
+
+/// What to check, beyond the loader's own rules.
+public struct CheckOptions: Sendable {
+  /// Also report what linkers reject but the loader tolerates: undefined .dynsym entries that no
+  /// relocation names, and references satisfied only by an object the referencing library does not
+  /// depend on (lld's --no-allow-shlib-undefined view).
+  public var strict = false
+  /// Also list direct dependencies from which the input uses no symbol (like `ldd -u`).
+  public var unused = false
+  /// Directories whose static archives (.a, .rlib) are searched for a missing symbol's definition.
+  public var archiveDirectories: [String] = []
+  /// Check the inputs as plugins loaded into this executable (its scope first).
+  public var host: String?
+  public init() {}
+}
+
+/// One symbol reference nothing satisfies.
+public struct UnresolvedSymbol: Sendable, Equatable {
+  public enum Kind: Sendable, Equatable {
+    /// The loader would fail ("undefined symbol").
+    case unresolved
+    /// --strict: an undefined .dynsym entry that no relocation names, defined nowhere.
+    case unrelocated
+    /// --strict: satisfied at run time only by an object the referencing library does not depend on.
+    case indirect(definedIn: String)
+  }
+  public var symbol: String
+  public var version: String?
+  /// The path of the object that references it.
+  public var referencedBy: String
+  public var weak: Bool
+  public var kind: Kind
+  public var hint: String?
+}
+
+/// A version that a library does not define, though another object requires it.
+public struct MissingVersion: Sendable, Equatable {
+  public var version: String
+  /// The library's path (its DT_NEEDED name when it was not found).
+  public var library: String
+  public var requiredBy: String
+}
+
+/// A needed library that was not found or cannot be loaded.
+public struct MissingLibrary: Sendable, Equatable {
+  public var name: String
+  public var neededBy: String
+  /// Why it cannot be loaded, when it was found but is broken.
+  public var error: String?
+}
+
+/// A direct dependency the object takes no symbol from (--unused).
+public struct UnusedDependency: Sendable, Equatable {
+  public var name: String
+  public var path: String
+  public var neededBy: String
+}
+
+/// The result for one input.
+public struct CheckResult: Sendable {
+  public var path: String
+  public var undefined: [UnresolvedSymbol] = []
+  public var missingVersions: [MissingVersion] = []
+  public var missingLibraries: [MissingLibrary] = []
+  public var unused: [UnusedDependency] = []
+  /// Objects whose DT_VERNEED names a library that has no version definitions at all (a warning,
+  /// as the loader prints "no version information available").
+  public var warnings: [String] = []
+
+  public var problemCount: Int { undefined.count + missingVersions.count + missingLibraries.count }
+}
+
+/// Checks inputs; symbol tables are read once and shared between inputs.
+public final class SymbolChecker {
+  public let resolver: Resolver
+  public let options: CheckOptions
+  private var tables: [FileID: SymbolTable] = [:]
+  private var failedTables: Set<FileID> = []
+  private lazy var hints = DefinitionFinder(checker: self)
+
+  public init(resolver: Resolver, options: CheckOptions) {
+    self.resolver = resolver
+    self.options = options
+  }
+
+  /// The symbol table of an object, read once.
+  func table(_ file: ElfFile) -> SymbolTable? {
+    if let table = tables[file.fileID] { return table }
+    if failedTables.contains(file.fileID) { return nil }
+    guard let table = try? SymbolTable(file: file) else {
+      failedTables.insert(file.fileID)
+      return nil
+    }
+    tables[file.fileID] = table
+    return table
+  }
+
+  public func check(_ path: String) throws(ElfError) -> CheckResult {
+    var scope: [LoadedObject] = []
+    var checked: [Int] = []
+    let graph: LoadGraph
+    if let host = options.host {
+      let hostGraph = try resolver.resolve(host)
+      graph = try resolver.resolve(path)
+      scope = hostGraph.objects.filter(\.found)
+      let hostIDs = Set(scope.compactMap(\.fileID))
+      for object in graph.objects where object.found && !hostIDs.contains(object.fileID ?? FileID(device: 0, inode: 0)) {
+        scope.append(object)
+        checked.append(scope.count - 1)
+      }
+    } else {
+      graph = try resolver.resolve(path)
+      scope = graph.objects.filter(\.found)
+      checked = Array(scope.indices)
+    }
+    var result = CheckResult(path: path)
+    for (index, object) in graph.objects.enumerated() where !object.found {
+      if object.auxiliary && object.via == .notFound { continue }
+      for needer in object.neededBy.isEmpty ? [0] : object.neededBy {
+        result.missingLibraries.append(
+          MissingLibrary(name: object.name, neededBy: graph.objects[needer].path ?? graph.objects[needer].name, error: object.error))
+      }
+      _ = index
+    }
+    // The executable of the scope (COPY relocations skip it).
+    let executableIndex: Int? = (scope.first?.file?.interpreter != nil) ? 0 : nil
+    let scopeTables = scope.map { object in object.file.flatMap { table($0) } }
+    // Many objects reference the same symbols: a lookup's answer depends only on the name, the
+    // version, the relocation class and the object skipped.
+    var answers = LookupCache()
+    func resolve(_ name: SymbolName, _ version: SymbolTable.NeededVersion?, _ typeClass: RelocationClass, _ skip: Int?) -> Int? {
+      if let known = answers.find(name, version?.name, typeClass, skip ?? -1) { return known >= 0 ? known : nil }
+      let found = lookup(name, version: version, typeClass: typeClass, tables: scopeTables, skip: skip)
+      answers.insert(name, version?.name, typeClass, skip ?? -1, found ?? -1)
+      return found
+    }
+    var bindings: [Int: Set<Int>] = [:]
+    for position in checked {
+      guard let file = scope[position].file, let table = table(file) else { continue }
+      let referencing = scope[position].path ?? scope[position].name
+      var seen = Set<String>()
+      func report(_ item: UnresolvedSymbol) {
+        let key = item.symbol + "\u{0}" + (item.version ?? "")
+        guard seen.insert(key).inserted else { return }
+        result.undefined.append(item)
+      }
+      // Each (symbol, relocation class) is looked up once per object, as glibc's lookup cache does.
+      var done = [UInt8](repeating: 0, count: table.count)
+      let machine = file.identity.machine
+      table.forEachRelocation { relocation in
+        let index = Int(relocation.symbol)
+        guard index < done.count else { return }
+        let typeClass = RelocationClass(machine: machine, type: relocation.type)
+        let bit: UInt8 = typeClass == .plt ? 1 : typeClass == .copy ? 2 : 4
+        guard done[index] & bit == 0 else { return }
+        done[index] |= bit
+        guard let symbol = table.symbol(index), symbol.shndx == 0 || typeClass == .copy, symbol.binding != 0,
+          let bytes = table.nameBytes(symbol), !bytes.isEmpty
+        else { return }
+        let name = SymbolName(bytes)
+        let version = table.hasVersions ? table.neededVersions[Int(table.versionIndex(index) & 0x7fff)] : nil
+        let skip = typeClass == .copy ? executableIndex : nil
+        if let found = resolve(name, version, typeClass, skip) {
+          bindings[position, default: []].insert(found)
+          if options.strict, position != 0, found != 0, found != position,
+            !dependsOn(position, found, scope: scope, graph: graph)
+          {
+            let definedIn = scope[found].path ?? scope[found].name
+            let text = name.text
+            report(UnresolvedSymbol(
+              symbol: text, version: version?.name, referencedBy: referencing, weak: symbol.binding == 2,
+              kind: .indirect(definedIn: definedIn),
+              hint: "\(text) is found at run time only in \(Paths.basename(definedIn)), which \(Paths.basename(referencing)) does not depend on: add it to its DT_NEEDED (link it against that library)"))
+          }
+          return
+        }
+        let weak = symbol.binding == 2
+        if weak && !options.strict { return }
+        report(UnresolvedSymbol(
+          symbol: name.text, version: version?.name, referencedBy: referencing, weak: weak, kind: .unresolved, hint: nil))
+      }
+      if options.strict {
+        for index in 1..<max(table.count, 1) where done[index] == 0 {
+          guard let symbol = table.symbol(index), symbol.shndx == 0, symbol.binding == 1,
+            let bytes = table.nameBytes(symbol), !bytes.isEmpty
+          else { continue }
+          let name = SymbolName(bytes)
+          let version = table.hasVersions ? table.neededVersions[Int(table.versionIndex(index) & 0x7fff)] : nil
+          if resolve(name, version, .other, nil) == nil {
+            report(UnresolvedSymbol(
+              symbol: name.text, version: version?.name, referencedBy: referencing, weak: false, kind: .unrelocated,
+              hint: nil))
+          }
+        }
+      }
+      // Version requirements.
+      for requirement in table.requirements {
+        guard let target = findNeeded(requirement.file, from: scope[position], scope: scope),
+          let targetFile = scope[target].file, let targetTable = self.table(targetFile)
+        else { continue }
+        let library = scope[target].path ?? requirement.file
+        if !targetTable.hasDefinedVersions {
+          result.warnings.append("\(library): no version information available (required by \(referencing))")
+          continue
+        }
+        for version in requirement.versions where !version.weak {
+          if !targetTable.allDefinedVersionNames.contains(version.name) {
+            result.missingVersions.append(MissingVersion(version: version.name, library: library, requiredBy: referencing))
+          }
+        }
+      }
+    }
+    if options.unused, let first = checked.first, let file = scope[first].file {
+      let used = bindings[first] ?? []
+      for needed in file.dynamic?.needed ?? [] {
+        guard let target = findNeeded(needed, from: scope[first], scope: scope), !used.contains(target) else { continue }
+        result.unused.append(UnusedDependency(name: needed, path: scope[target].path ?? needed, neededBy: scope[first].path ?? ""))
+      }
+    }
+    for index in result.undefined.indices where result.undefined[index].hint == nil {
+      result.undefined[index].hint = hints.hint(for: result.undefined[index], scope: scope, graph: graph)
+    }
+    return result
+  }
+
+  /// The object of `scope` loaded under `name` (a DT_NEEDED string, a path or a soname).
+  private func findNeeded(_ name: String, from object: LoadedObject, scope: [LoadedObject]) -> Int? {
+    scope.firstIndex { $0.names.contains(name) || $0.soname == name || $0.path == name }
+  }
+
+  /// Whether `object` reaches `target` through DT_NEEDED edges (its own dependency closure).
+  private func dependsOn(_ object: Int, _ target: Int, scope: [LoadedObject], graph: LoadGraph) -> Bool {
+    guard let start = graph.objects.firstIndex(where: { $0.fileID == scope[object].fileID }),
+      let goal = graph.objects.firstIndex(where: { $0.fileID == scope[target].fileID })
+    else { return true }
+    var visited = [Bool](repeating: false, count: graph.objects.count)
+    var stack = [start]
+    while let next = stack.popLast() {
+      if next == goal { return true }
+      guard !visited[next] else { continue }
+      visited[next] = true
+      stack += graph.edges[next].map(\.to)
+    }
+    return false
+  }
+
+  /// _dl_lookup_symbol_x over `scope`: the index (in scope) of the object whose definition the
+  /// loader would bind the reference to, nil when none.
+  func lookup(
+    _ name: SymbolName, version: SymbolTable.NeededVersion?, typeClass: RelocationClass, tables: [SymbolTable?],
+    skip: Int?
+  ) -> Int? {
+    for position in tables.indices where position != skip {
+      guard let table = tables[position] else { continue }
+      if let index = match(name, version: version, typeClass: typeClass, in: table) {
+        guard let symbol = table.symbol(index) else { continue }
+        // Hidden and internal symbols are local; local bindings are ignored: the object is skipped.
+        let visibility = symbol.visibility
+        if visibility == 1 || visibility == 2 { continue }
+        switch symbol.binding {
+        case 1, 2, 10: return position
+        default: continue
+        }
+      }
+    }
+    return nil
+  }
+
+  /// check_match over the hash chain of one object, with glibc's "exactly one versioned
+  /// definition" rule for unversioned references.
+  func match(_ name: SymbolName, version: SymbolTable.NeededVersion?, typeClass: RelocationClass, in table: SymbolTable)
+    -> Int?
+  {
+    var versioned: Int?
+    var versionCount = 0
+    var found: Int?
+    table.forEachCandidate(name) { index, symbol in
+      // No value (unless TLS or absolute), or an undefined entry for a PLT reference.
+      if symbol.value == 0 && symbol.shndx != 0xfff1 && symbol.type != 6 { return false }
+      if typeClass == .plt && symbol.shndx == 0 { return false }
+      switch symbol.type {
+      case 0, 1, 2, 5, 6, 10: break
+      default: return false
+      }
+      let raw = table.versionIndex(index)
+      if let version {
+        if table.hasVersions {
+          let definition = table.definedVersions[Int(raw & 0x7fff)]
+          let same = definition?.hash == version.hash && definition?.name == version.name
+          if !same && (version.hidden || definition != nil || raw & 0x8000 != 0) { return false }
+        }
+      } else if table.hasVersions && raw & 0x7fff >= 3 {
+        if raw & 0x8000 == 0 {
+          versionCount += 1
+          if versionCount == 1 { versioned = index }
+        }
+        return false
+      }
+      found = index
+      return true
+    }
+    return found ?? (versionCount == 1 ? versioned : nil)
+  }
+}
+
+/// The answers of lookups already made for one input, keyed by the name's GNU hash (no string
+/// hashing on the hot path); names point into string tables that outlive the cache.
+struct LookupCache {
+  private struct Entry {
+    var name: SymbolName
+    var version: String?
+    var typeClass: RelocationClass
+    var skip: Int
+    var answer: Int
+  }
+  private var buckets: [UInt32: [Entry]] = [:]
+
+  func find(_ name: SymbolName, _ version: String?, _ typeClass: RelocationClass, _ skip: Int) -> Int? {
+    guard let entries = buckets[name.gnuHash] else { return nil }
+    for entry in entries
+    where entry.typeClass == typeClass && entry.skip == skip && entry.version == version && entry.name.equals(name) {
+      return entry.answer
+    }
+    return nil
+  }
+
+  mutating func insert(_ name: SymbolName, _ version: String?, _ typeClass: RelocationClass, _ skip: Int, _ answer: Int) {
+    buckets[name.gnuHash, default: []].append(Entry(name: name, version: version, typeClass: typeClass, skip: skip, answer: answer))
+  }
+}
+
+/// glibc's relocation type classes (elf_machine_type_class).
+enum RelocationClass: Hashable {
+  case other, plt, copy
+
+  init(machine: Machine, type: UInt32) {
+    switch machine {
+    case .x86_64:
+      switch type {
+      case 7, 16, 17, 18, 36: self = .plt  // JUMP_SLOT, DTPMOD64, DTPOFF64, TPOFF64, TLSDESC
+      case 5: self = .copy
+      default: self = .other
+      }
+    case .i386:
+      switch type {
+      case 7, 35, 36, 37, 14, 15, 43: self = .plt  // JMP_SLOT, TLS_DTPMOD32, DTPOFF32, TPOFF32, TLS_TPOFF, TLS_IE?, TLS_DESC
+      case 5: self = .copy
+      default: self = .other
+      }
+    case .aarch64:
+      switch type {
+      case 1026, 1028, 1029, 1030, 1031: self = .plt
+      case 1024: self = .copy
+      default: self = .other
+      }
+    case .arm:
+      switch type {
+      case 22, 17, 18, 19, 13: self = .plt
+      case 20: self = .copy
+      default: self = .other
+      }
+    case .ppc64:
+      switch type {
+      case 21: self = .plt
+      case 19: self = .copy
+      default: self = .other
+      }
+    case .s390:
+      switch type {
+      case 11: self = .plt
+      case 9: self = .copy
+      default: self = .other
+      }
+    case .riscv:
+      switch type {
+      case 5: self = .plt
+      case 4: self = .copy
+      default: self = .other
+      }
+    default: self = .other
+    }
+  }
+}
+
+extension SymbolChecker {
+  /// Checks every input; an input that cannot be read is an error for it alone.
+  public func checkAll(_ inputs: [String]) -> (results: [CheckResult], errors: [ElfError]) {
+    var results: [CheckResult] = []
+    var errors: [ElfError] = []
+    for input in inputs {
+      do {
+        results.append(try check(input))
+      } catch {
+        errors.append(error)
+      }
+    }
+    return (results, errors)
+  }
+}
