@@ -3,6 +3,9 @@
 #ifndef ELFDYN_CLIBELF_SHIM_H
 #define ELFDYN_CLIBELF_SHIM_H
 
+#include <unistd.h>
+#include <sys/syscall.h>
+
 #include <gelf.h>
 #include <libelf.h>
 #include <elf.h>
@@ -60,6 +63,19 @@ static inline int elfdyn_x86_64_level(void) {
 #else
   return 0;
 #endif
+}
+
+/// The number of CPUs this process may run on (the sched_getaffinity system call).
+static inline int elfdyn_available_cpus(void) {
+  unsigned long mask[16] = {0};
+  long bytes = syscall(SYS_sched_getaffinity, 0, sizeof mask, mask);
+  if (bytes > 0) {
+    int count = 0;
+    for (long i = 0; i < bytes / (long)sizeof(unsigned long); i++) count += __builtin_popcountl(mask[i]);
+    if (count > 0) return count;
+  }
+  long n = sysconf(_SC_NPROCESSORS_ONLN);
+  return n > 0 ? (int)n : 1;
 }
 
 #endif

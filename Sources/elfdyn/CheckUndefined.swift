@@ -51,18 +51,15 @@ struct CheckUndefined: ParsableCommand {
   func run() throws {
     var resolveOptions = search.resolveOptions()
     var inputs = files
-    var showClean = true
     if inputs.isEmpty {
       let cargo = try CargoTarget.locate(profile: profile)
       inputs = cargo.binaries
       resolveOptions.libraryPath = [cargo.deps] + cargo.rustLibraryDirectories + resolveOptions.libraryPath
-      showClean = false
     } else {
       var expanded: [String] = []
       for file in inputs {
         if isDirectoryPath(file) {
           expanded += ElfFinder.binaries(in: file)
-          showClean = false
         } else {
           expanded.append(file)
         }
@@ -81,7 +78,7 @@ struct CheckUndefined: ParsableCommand {
     switch format {
     case .json: write(renderer.json().serialized() + "\n")
     case .text:
-      write(renderer.text(style: Style(enabled: color.enabled()), showClean: showClean || inputs.count == 1))
+      write(renderer.text(style: Style(enabled: color.enabled()), showClean: inputs.count == 1))
       if inputs.count > 1 {
         let failing = outcome.results.filter { $0.problemCount > 0 }.count
         write("\(outcome.results.count) file\(outcome.results.count == 1 ? "" : "s") checked, \(failing) with problems\n")

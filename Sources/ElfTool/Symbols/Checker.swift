@@ -1,3 +1,5 @@
+import Synchronization
+
 /// `check-undefined`: every symbol reference in a load closure that the loader would not satisfy,
 /// every version requirement not met and every library not found, decided as glibc's
 /// `_dl_lookup_symbol_x`, `check_match` and `_dl_check_map_versions` decide.
@@ -74,12 +76,18 @@ public struct CheckResult: Sendable {
 }
 
 /// Checks inputs; symbol tables are read once and shared between inputs.
-public final class SymbolChecker {
+public final class SymbolChecker: @unchecked Sendable {
   public let resolver: Resolver
   public let options: CheckOptions
+  /// Symbol tables by file, shared by every input and worker (guarded by `lock`).
   private var tables: [FileID: SymbolTable] = [:]
   private var failedTables: Set<FileID> = []
+  private let lock = Mutex<Void>(())
   private lazy var hints = DefinitionFinder(checker: self)
+  /// The hint finder keeps caches of its own: one input at a time.
+  private let hintLock = Mutex<Void>(())
+  /// Workers for one input's objects; 1 while inputs are themselves checked in parallel.
+  private var objectWorkers = processorCount()
 
   public init(resolver: Resolver, options: CheckOptions) {
     self.resolver = resolver
@@ -88,14 +96,21 @@ public final class SymbolChecker {
 
   /// The symbol table of an object, read once.
   func table(_ file: ElfFile) -> SymbolTable? {
-    if let table = tables[file.fileID] { return table }
-    if failedTables.contains(file.fileID) { return nil }
-    guard let table = try? SymbolTable(file: file) else {
-      failedTables.insert(file.fileID)
-      return nil
+    let id = file.fileID
+    let known: (SymbolTable?, Bool) = lock.withLock { _ in (tables[id], failedTables.contains(id)) }
+    if let table = known.0 { return table }
+    if known.1 { return nil }
+    // Read outside the lock; if two workers read the same file, the first one stored wins.
+    let made = try? SymbolTable(file: file)
+    return lock.withLock { _ in
+      if let table = tables[id] { return table }
+      guard let made else {
+        failedTables.insert(id)
+        return nil
+      }
+      tables[id] = made
+      return made
     }
-    tables[file.fileID] = table
-    return table
   }
 
   public func check(_ path: String) throws(ElfError) -> CheckResult {
@@ -127,91 +142,23 @@ public final class SymbolChecker {
     }
     // The executable of the scope (COPY relocations skip it).
     let executableIndex: Int? = (scope.first?.file?.interpreter != nil) ? 0 : nil
-    let scopeTables = scope.map { object in object.file.flatMap { table($0) } }
-    // Many objects reference the same symbols: a lookup's answer depends only on the name, the
-    // version, the relocation class and the object skipped.
-    var answers = LookupCache()
-    func resolve(_ name: SymbolName, _ version: SymbolTable.NeededVersion?, _ typeClass: RelocationClass, _ skip: Int?) -> Int? {
-      if let known = answers.find(name, version?.name, typeClass, skip ?? -1) { return known >= 0 ? known : nil }
-      let found = lookup(name, version: version, typeClass: typeClass, tables: scopeTables, skip: skip)
-      answers.insert(name, version?.name, typeClass, skip ?? -1, found ?? -1)
-      return found
+    let workers = objectWorkers
+    let scopeTables = parallelMap(scope.count, workers: workers) { index in scope[index].file.flatMap { table($0) } }
+    // Many objects reference the same symbols: each worker remembers the answers it found.
+    let caches = PerWorker(count: workers, LookupCache())
+    let reports = parallelMap(checked.count, workers: workers) { worker, item in
+      caches.withValue(worker) { cache in
+        checkObject(
+          checked[item], scope: scope, scopeTables: scopeTables, graph: graph, executableIndex: executableIndex,
+          cache: &cache)
+      }
     }
     var bindings: [Int: Set<Int>] = [:]
-    for position in checked {
-      guard let file = scope[position].file, let table = table(file) else { continue }
-      let referencing = scope[position].path ?? scope[position].name
-      var seen = Set<String>()
-      func report(_ item: UnresolvedSymbol) {
-        let key = item.symbol + "\u{0}" + (item.version ?? "")
-        guard seen.insert(key).inserted else { return }
-        result.undefined.append(item)
-      }
-      // Each (symbol, relocation class) is looked up once per object, as glibc's lookup cache does.
-      var done = [UInt8](repeating: 0, count: table.count)
-      let machine = file.identity.machine
-      table.forEachRelocation { relocation in
-        let index = Int(relocation.symbol)
-        guard index < done.count else { return }
-        let typeClass = RelocationClass(machine: machine, type: relocation.type)
-        let bit: UInt8 = typeClass == .plt ? 1 : typeClass == .copy ? 2 : 4
-        guard done[index] & bit == 0 else { return }
-        done[index] |= bit
-        guard let symbol = table.symbol(index), symbol.shndx == 0 || typeClass == .copy, symbol.binding != 0,
-          let bytes = table.nameBytes(symbol), !bytes.isEmpty
-        else { return }
-        let name = SymbolName(bytes)
-        let version = table.hasVersions ? table.neededVersions[Int(table.versionIndex(index) & 0x7fff)] : nil
-        let skip = typeClass == .copy ? executableIndex : nil
-        if let found = resolve(name, version, typeClass, skip) {
-          bindings[position, default: []].insert(found)
-          if options.strict, position != 0, found != 0, found != position,
-            !dependsOn(position, found, scope: scope, graph: graph)
-          {
-            let definedIn = scope[found].path ?? scope[found].name
-            let text = name.text
-            report(UnresolvedSymbol(
-              symbol: text, version: version?.name, referencedBy: referencing, weak: symbol.binding == 2,
-              kind: .indirect(definedIn: definedIn),
-              hint: "\(text) is found at run time only in \(Paths.basename(definedIn)), which \(Paths.basename(referencing)) does not depend on: add it to its DT_NEEDED (link it against that library)"))
-          }
-          return
-        }
-        let weak = symbol.binding == 2
-        if weak && !options.strict { return }
-        report(UnresolvedSymbol(
-          symbol: name.text, version: version?.name, referencedBy: referencing, weak: weak, kind: .unresolved, hint: nil))
-      }
-      if options.strict {
-        for index in 1..<max(table.count, 1) where done[index] == 0 {
-          guard let symbol = table.symbol(index), symbol.shndx == 0, symbol.binding == 1,
-            let bytes = table.nameBytes(symbol), !bytes.isEmpty
-          else { continue }
-          let name = SymbolName(bytes)
-          let version = table.hasVersions ? table.neededVersions[Int(table.versionIndex(index) & 0x7fff)] : nil
-          if resolve(name, version, .other, nil) == nil {
-            report(UnresolvedSymbol(
-              symbol: name.text, version: version?.name, referencedBy: referencing, weak: false, kind: .unrelocated,
-              hint: nil))
-          }
-        }
-      }
-      // Version requirements.
-      for requirement in table.requirements {
-        guard let target = findNeeded(requirement.file, from: scope[position], scope: scope),
-          let targetFile = scope[target].file, let targetTable = self.table(targetFile)
-        else { continue }
-        let library = scope[target].path ?? requirement.file
-        if !targetTable.hasDefinedVersions {
-          result.warnings.append("\(library): no version information available (required by \(referencing))")
-          continue
-        }
-        for version in requirement.versions where !version.weak {
-          if !targetTable.allDefinedVersionNames.contains(version.name) {
-            result.missingVersions.append(MissingVersion(version: version.name, library: library, requiredBy: referencing))
-          }
-        }
-      }
+    for (item, report) in reports.enumerated() {
+      result.undefined += report.undefined
+      result.missingVersions += report.missingVersions
+      result.warnings += report.warnings
+      bindings[checked[item]] = report.bindings
     }
     if options.unused, let first = checked.first, let file = scope[first].file {
       let used = bindings[first] ?? []
@@ -220,10 +167,109 @@ public final class SymbolChecker {
         result.unused.append(UnusedDependency(name: needed, path: scope[target].path ?? needed, neededBy: scope[first].path ?? ""))
       }
     }
-    for index in result.undefined.indices where result.undefined[index].hint == nil {
-      result.undefined[index].hint = hints.hint(for: result.undefined[index], scope: scope, graph: graph)
+    if result.undefined.contains(where: { $0.hint == nil }) {
+      hintLock.withLock { _ in
+        for index in result.undefined.indices where result.undefined[index].hint == nil {
+          result.undefined[index].hint = hints.hint(for: result.undefined[index], scope: scope, graph: graph)
+        }
+      }
     }
     return result
+  }
+
+  struct ObjectReport {
+    var undefined: [UnresolvedSymbol] = []
+    var missingVersions: [MissingVersion] = []
+    var warnings: [String] = []
+    var bindings: Set<Int> = []
+  }
+
+  /// The references, version requirements and bindings of one object of the scope.
+  private func checkObject(
+    _ position: Int, scope: [LoadedObject], scopeTables: [SymbolTable?], graph: LoadGraph, executableIndex: Int?,
+    cache answers: inout LookupCache
+  ) -> ObjectReport {
+    var report = ObjectReport()
+    guard let file = scope[position].file, let table = scopeTables[position] else { return report }
+    func resolve(_ name: SymbolName, _ version: SymbolTable.NeededVersion?, _ typeClass: RelocationClass, _ skip: Int?) -> Int? {
+      if let known = answers.find(name, version?.name, typeClass, skip ?? -1) { return known >= 0 ? known : nil }
+      let found = lookup(name, version: version, typeClass: typeClass, tables: scopeTables, skip: skip)
+      answers.insert(name, version?.name, typeClass, skip ?? -1, found ?? -1)
+      return found
+    }
+    let referencing = scope[position].path ?? scope[position].name
+    var seen = Set<String>()
+    func add(_ item: UnresolvedSymbol) {
+      let key = item.symbol + "\u{0}" + (item.version ?? "")
+      guard seen.insert(key).inserted else { return }
+      report.undefined.append(item)
+    }
+    // Each (symbol, relocation class) is looked up once per object, as glibc's lookup cache does.
+    var done = [UInt8](repeating: 0, count: table.count)
+    let machine = file.identity.machine
+    table.forEachRelocation { relocation in
+      let index = Int(relocation.symbol)
+      guard index < done.count else { return }
+      let typeClass = RelocationClass(machine: machine, type: relocation.type)
+      let bit: UInt8 = typeClass == .plt ? 1 : typeClass == .copy ? 2 : 4
+      guard done[index] & bit == 0 else { return }
+      done[index] |= bit
+      guard let symbol = table.symbol(index), symbol.shndx == 0 || typeClass == .copy, symbol.binding != 0,
+        let bytes = table.nameBytes(symbol), !bytes.isEmpty
+      else { return }
+      let name = SymbolName(bytes)
+      let version = table.hasVersions ? table.neededVersions[Int(table.versionIndex(index) & 0x7fff)] : nil
+      let skip = typeClass == .copy ? executableIndex : nil
+      if let found = resolve(name, version, typeClass, skip) {
+        report.bindings.insert(found)
+        if options.strict, position != 0, found != 0, found != position,
+          !dependsOn(position, found, scope: scope, graph: graph)
+        {
+          let definedIn = scope[found].path ?? scope[found].name
+          let text = name.text
+          add(UnresolvedSymbol(
+            symbol: text, version: version?.name, referencedBy: referencing, weak: symbol.binding == 2,
+            kind: .indirect(definedIn: definedIn),
+            hint: "\(text) is found at run time only in \(Paths.basename(definedIn)), which \(Paths.basename(referencing)) does not depend on: add it to its DT_NEEDED (link it against that library)"))
+        }
+        return
+      }
+      let weak = symbol.binding == 2
+      if weak && !options.strict { return }
+      add(UnresolvedSymbol(
+        symbol: name.text, version: version?.name, referencedBy: referencing, weak: weak, kind: .unresolved, hint: nil))
+    }
+    if options.strict {
+      for index in 1..<max(table.count, 1) where done[index] == 0 {
+        guard let symbol = table.symbol(index), symbol.shndx == 0, symbol.binding == 1,
+          let bytes = table.nameBytes(symbol), !bytes.isEmpty
+        else { continue }
+        let name = SymbolName(bytes)
+        let version = table.hasVersions ? table.neededVersions[Int(table.versionIndex(index) & 0x7fff)] : nil
+        if resolve(name, version, .other, nil) == nil {
+          add(UnresolvedSymbol(
+            symbol: name.text, version: version?.name, referencedBy: referencing, weak: false, kind: .unrelocated,
+            hint: nil))
+        }
+      }
+    }
+    // Version requirements.
+    for requirement in table.requirements {
+      guard let target = findNeeded(requirement.file, from: scope[position], scope: scope),
+        let targetFile = scope[target].file, let targetTable = self.table(targetFile)
+      else { continue }
+      let library = scope[target].path ?? requirement.file
+      if !targetTable.hasDefinedVersions {
+        report.warnings.append("\(library): no version information available (required by \(referencing))")
+        continue
+      }
+      for version in requirement.versions where !version.weak {
+        if !targetTable.allDefinedVersionNames.contains(version.name) {
+          report.missingVersions.append(MissingVersion(version: version.name, library: library, requiredBy: referencing))
+        }
+      }
+    }
+    return report
   }
 
   /// The object of `scope` loaded under `name` (a DT_NEEDED string, a path or a soname).
@@ -387,14 +433,24 @@ enum RelocationClass: Hashable {
 
 extension SymbolChecker {
   /// Checks every input; an input that cannot be read is an error for it alone.
+  /// One input uses every core for its objects; several inputs are spread over the cores instead.
   public func checkAll(_ inputs: [String]) -> (results: [CheckResult], errors: [ElfError]) {
+    if inputs.count > 1 { objectWorkers = 1 }
+    defer { objectWorkers = processorCount() }
+    let outcomes: [Result<CheckResult, ElfError>] = parallelMap(inputs.count, workers: inputs.count > 1 ? processorCount() : 1) {
+      index in
+      do throws(ElfError) {
+        return .success(try check(inputs[index]))
+      } catch {
+        return .failure(error)
+      }
+    }
     var results: [CheckResult] = []
     var errors: [ElfError] = []
-    for input in inputs {
-      do {
-        results.append(try check(input))
-      } catch {
-        errors.append(error)
+    for outcome in outcomes {
+      switch outcome {
+      case .success(let result): results.append(result)
+      case .failure(let error): errors.append(error)
       }
     }
     return (results, errors)

@@ -8,7 +8,7 @@
 /// through DT_STRTAB, lookups through DT_GNU_HASH (bloom filter first) or DT_HASH, versions through
 /// DT_VERSYM, DT_VERDEF and DT_VERNEED, references through the relocation tables. Read from a
 /// mapping of the file; nothing is decoded until it is asked for.
-final class SymbolTable {
+final class SymbolTable: @unchecked Sendable {
   let file: ElfFile
   let image: ElfImage
   private let symbols: SymbolView?
