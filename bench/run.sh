@@ -60,6 +60,8 @@ echo "libtree:   $(libtree --version)"
 echo "lddtree:   pax-utils $(dpkg-query -W -f='${Version}' pax-utils 2>/dev/null || echo '?') ($("$PYTHON" --version 2>&1))"
 echo "ldd:       $(ldd --version | sed -n 1p)"
 echo "input:     $TARGET ($(stat -c %s "$TARGET") bytes)"
+# Other processes on the machine (a parallel build) widen the spread: judge the medians with this.
+echo "load:      $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min)"
 
 # --- 1. tree ----------------------------------------------------------------------------
 section "1. dependency tree of $TARGET"
