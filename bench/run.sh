@@ -1,0 +1,192 @@
+#!/usr/bin/env bash
+# bench/run.sh ELFDYN — benchmark elfdyn against the tools people use instead (`make bench`).
+#
+# Sections (each one a single hyperfine run, so the tools are measured side by side):
+#   1. elfdyn tree (text, --format json, --flat) vs libtree, lddtree and ldd on sourcekit-lsp.
+#      Before timing anything, every tool's output is checked: all of them must resolve the
+#      same set of files as ldd (compared after realpath); the run stops loudly otherwise.
+#   2. elfdyn check-undefined vs ldd -r, once the subcommand exists (skipped until then).
+#   3. bench/set-rpath.sh ELFDYN (absolute path), once that file exists. Its environment
+#      has BENCH_RESULTS (the directory for its JSON) and BENCH_PYTHON and BENCH_REPORT, so
+#      that "$BENCH_PYTHON" "$BENCH_REPORT" FILE.json prints the same table as the others.
+#
+# hyperfine JSON goes to bench/results/ (gitignored). After each section a table prints
+# the absolute medians and the ratios median(elfdyn) / median(other): < 1.0 means elfdyn
+# is faster. LD_LIBRARY_PATH and LD_PRELOAD are cleared so every tool resolves the default
+# way. The whole run takes about one minute on 2 cores.
+set -euo pipefail
+
+die() { echo "bench: ERROR: $*" >&2; exit 1; }
+
+[ $# -eq 1 ] || { echo "usage: $0 ELFDYN" >&2; exit 2; }
+[ -x "$1" ] || die "$1 is not an executable (build it with 'make build')"
+ELFDYN=$(realpath -- "$1")
+
+here=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
+TARGET=/opt/swift/usr/bin/sourcekit-lsp
+LIBDIR=/usr/lib/x86_64-linux-gnu
+# lddtree imports pyelftools, which Debian installs for its own python3 only; a python3
+# earlier on PATH (pyenv, a venv) would not have it.
+PYTHON=/usr/bin/python3
+LDDTREE=/usr/bin/lddtree
+RESULTS="$here/results"
+REPORT="$here/report.py"
+
+unset LD_LIBRARY_PATH LD_PRELOAD
+export LC_ALL=C
+
+for tool in hyperfine libtree ldd xargs realpath; do
+  command -v "$tool" >/dev/null || die "$tool is missing (make deps-bench installs it)"
+done
+[ -x "$PYTHON" ] || die "$PYTHON is missing (make deps-bench installs it with pax-utils)"
+[ -x "$LDDTREE" ] || die "$LDDTREE is missing (make deps-bench installs pax-utils)"
+[ -f "$TARGET" ] || die "$TARGET is missing: the benchmark input is the Swift toolchain's sourcekit-lsp"
+mkdir -p "$RESULTS"
+
+# Fast commands (a few ms): warm-up, then as many runs as fit in hyperfine's 3 s budget,
+# between 30 and 1000, so the median is stable to a few per cent. -N: no shell in between.
+hf_fast=(hyperfine -N --warmup 10 --min-runs 30 --max-runs 1000 --style basic)
+report() { "$PYTHON" "$REPORT" "$@"; }
+section() { printf '\n== %s\n' "$*"; }
+started=$SECONDS
+
+# --- machine and versions ---------------------------------------------------------------
+section "machine and tools"
+cpu=$(sed -n '/^model name/{s/^[^:]*: //;p;q}' /proc/cpuinfo)
+echo "cpus:      $(nproc) x ${cpu:-unknown} ($(uname -sr))"
+echo "elfdyn:    $("$ELFDYN" --version) ($ELFDYN)"
+echo "hyperfine: $(hyperfine --version | awk '{print $2}')"
+echo "libtree:   $(libtree --version)"
+echo "lddtree:   pax-utils $(dpkg-query -W -f='${Version}' pax-utils 2>/dev/null || echo '?') ($("$PYTHON" --version 2>&1))"
+echo "ldd:       $(ldd --version | sed -n 1p)"
+echo "input:     $TARGET ($(stat -c %s "$TARGET") bytes)"
+# Other processes on the machine (a parallel build) widen the spread: judge the medians with this.
+echo "load:      $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min)"
+
+# --- 1. tree ----------------------------------------------------------------------------
+section "1. dependency tree of $TARGET"
+
+# Each function prints the files a tool says get loaded, one a line, realpath'd and sorted.
+canon() { xargs -r -d '\n' realpath -e -- | sort -u; }
+ldd_files() { # NAME => PATH (0x...) | PATH (0x...) ; skips the vDSO
+  local out; out=$(ldd "$1") || die "ldd $1 failed"
+  ! grep -q 'not found' <<<"$out" || die "ldd reports missing libraries for $1:"$'\n'"$out"
+  grep -v 'linux-vdso' <<<"$out" | awk '$2 == "=>" { print $3; next } { print $1 }' | canon
+}
+elfdyn_flat_files() { # NAME => PATH | PATH
+  local out; out=$("$ELFDYN" tree --flat "$1") || die "elfdyn tree --flat $1 failed"
+  ! grep -q 'not found' <<<"$out" || die "elfdyn tree --flat reports missing libraries:"$'\n'"$out"
+  awk '$2 == "=>" { print $3; next } { print $1 }' <<<"$out" | canon
+}
+elfdyn_text_files() { # first appearance of each object: '... NAME => PATH [reason]'
+  local out; out=$("$ELFDYN" tree --color never "$1") || die "elfdyn tree $1 failed"
+  grep ' => ' <<<"$out" | grep -v '(already loaded)' | sed -n 's/.* => \([^ ]*\) \[.*/\1/p' | canon
+}
+elfdyn_json_files() { # every object but the input, which must all be found
+  local out; out=$("$ELFDYN" tree --format json "$1") || die "elfdyn tree --format json $1 failed"
+  "$PYTHON" -c '
+import json, sys
+doc = json.loads(sys.stdin.read())
+missing = [o["name"] for o in doc["objects"] if not o["found"]]
+if missing:
+    sys.exit("objects not found: " + " ".join(missing))
+print("\n".join(o["path"] for o in doc["objects"] if o["via"] != "input"))
+' <<<"$out" | canon
+}
+libtree_files() { # -v also lists libc & co.; -p prints paths instead of sonames
+  local out; out=$(libtree -v -p "$1") || die "libtree $1 failed"
+  ! grep -q 'not found' <<<"$out" || die "libtree reports missing libraries:"$'\n'"$out"
+  sed 1d <<<"$out" | grep -o '/[^ ]*' | canon
+}
+lddtree_files() { # -l: one path a line, the input first
+  local out; out=$("$PYTHON" "$LDDTREE" -l "$1") || die "lddtree $1 failed"
+  sed 1d <<<"$out" | canon
+}
+
+reference=$(ldd_files "$TARGET")
+count=$(wc -l <<<"$reference")
+[ "$count" -ge 10 ] || die "ldd resolves only $count files for $TARGET; expected dozens"
+for tool in elfdyn_flat elfdyn_text elfdyn_json libtree lddtree; do
+  got=$("${tool}_files" "$TARGET")
+  if [ "$got" != "$reference" ]; then
+    echo "bench: ERROR: $tool resolves $(wc -l <<<"$got") files, ldd $count; difference (< ldd, > $tool):" >&2
+    diff <(echo "$reference") <(echo "$got") >&2 || true
+    exit 1
+  fi
+done
+echo "sanity: ldd, libtree, lddtree and elfdyn (text, json, flat) all resolve the same $count files"
+
+# libtree and lddtree are timed as a user runs them (their default output), ldd as well.
+json1="$RESULTS/tree.json"
+"${hf_fast[@]}" --export-json "$json1" \
+  -n "elfdyn tree" "$ELFDYN tree $TARGET" \
+  -n "elfdyn tree --format json" "$ELFDYN tree --format json $TARGET" \
+  -n "elfdyn tree --flat" "$ELFDYN tree --flat $TARGET" \
+  -n "libtree" "libtree $TARGET" \
+  -n "lddtree" "$PYTHON $LDDTREE $TARGET" \
+  -n "ldd" "ldd $TARGET"
+section "1. summary ($json1)"
+report "$json1"
+
+# --- 2. check-undefined -----------------------------------------------------------------
+section "2. undefined symbols"
+# ArgumentParser answers 'elfdyn UNKNOWN --help' with the root help and exit status 0, so
+# the exit status alone does not tell whether the subcommand exists: look for its usage.
+help=$("$ELFDYN" check-undefined --help 2>&1 || true)
+if ! grep -qi '^usage: .*check-undefined' <<<"$help"; then
+  echo "skipped: '$ELFDYN check-undefined' does not exist yet"
+else
+  # Same files for both tools: the ELF objects among $LIBDIR/*.so* (ldd -r rejects the
+  # few linker scripts such as libc.so, which would only add failures).
+  list="$RESULTS/so-files.txt"
+  for f in "$LIBDIR"/*.so*; do
+    [ -f "$f" ] || continue
+    IFS= read -r -N 4 magic <"$f" 2>/dev/null || true
+    [ "$magic" = $'\x7fELF' ] && printf '%s\n' "$f"
+  done >"$list"
+  nfiles=$(wc -l <"$list")
+  ! grep -q '[[:space:]]' "$list" || die "a file name in $list contains white space"
+
+  # Exit status 0 (all defined) or 1 (some undefined) is an answer; anything else is not.
+  # On sourcekit-lsp, ldd -r finds every symbol, so elfdyn must as well.
+  set +e
+  "$ELFDYN" check-undefined "$TARGET" >/dev/null; rc_one=$?
+  "$ELFDYN" check-undefined $(cat "$list") >/dev/null; rc_all=$?
+  set -e
+  ldd_r=$(ldd -r "$TARGET" 2>&1) || die "ldd -r $TARGET failed"
+  if grep -q 'undefined symbol' <<<"$ldd_r"; then
+    [ "$rc_one" -le 1 ] || die "elfdyn check-undefined $TARGET exited $rc_one"
+  else
+    [ "$rc_one" -eq 0 ] || die "elfdyn check-undefined $TARGET exited $rc_one; ldd -r finds every symbol"
+  fi
+  [ "$rc_all" -le 1 ] || die "elfdyn check-undefined over $nfiles files exited $rc_all"
+  echo "sanity: check-undefined exits $rc_one on $TARGET and $rc_all on $nfiles files of $LIBDIR"
+
+  # -i: exit status 1 means "undefined symbols found", which is the tool working.
+  json2="$RESULTS/check-undefined.json"
+  "${hf_fast[@]}" -i --export-json "$json2" \
+    -n "elfdyn check-undefined" "$ELFDYN check-undefined $TARGET" \
+    -n "ldd -r" "ldd -r $TARGET"
+  section "2a. summary ($json2)"
+  report "$json2" --goal "elfdyn check-undefined" "ldd -r" 0.3334
+
+  # The ldd side needs a shell (a pipe into xargs), so neither command uses -N here.
+  json3="$RESULTS/check-undefined-dir.json"
+  all_files=$(tr '\n' ' ' <"$list")
+  hyperfine --warmup 1 --runs 3 -i --style basic --export-json "$json3" \
+    -n "elfdyn check-undefined ($nfiles files)" "$ELFDYN check-undefined $all_files" \
+    -n "xargs -P2 -n1 ldd -r ($nfiles files)" "xargs -P2 -n1 ldd -r <$list"
+  section "2b. summary ($json3)"
+  report "$json3" --goal "elfdyn check-undefined ($nfiles files)" "xargs -P2 -n1 ldd -r ($nfiles files)" 0.1
+fi
+
+# --- 3. set-rpath -----------------------------------------------------------------------
+section "3. set-rpath"
+if [ -f "$here/set-rpath.sh" ]; then
+  BENCH_RESULTS="$RESULTS" BENCH_PYTHON="$PYTHON" BENCH_REPORT="$REPORT" \
+    bash "$here/set-rpath.sh" "$ELFDYN"
+else
+  echo "skipped: bench/set-rpath.sh does not exist yet"
+fi
+
+section "done in $((SECONDS - started)) s; JSON in $RESULTS"
