@@ -9,18 +9,18 @@ public final class ElfFile {
   public let interpreter: String?
   /// The dynamic section, nil for a file without PT_DYNAMIC (a static executable, an object file).
   public let dynamic: DynamicInfo?
-  public var fileSize: UInt64 { image.fileSize }
-  public var fileID: FileID { image.fileID }
-  let image: ElfImage
+  public let fileSize: UInt64
+  public let fileID: FileID
 
   /// Opens and decodes `path`. Throws an `ElfError` whose kind says whether the file is missing,
-  /// not ELF, or broken.
+  /// not ELF, or broken. libelf reads only the bytes needed, and its handle is released before
+  /// this returns (symbol tables are read later from a mapping: `SymbolTable`).
   public init(path: String) throws(ElfError) {
     self.path = path
     let image = try ElfImage(path: path, access: .read)
-    self.image = image
-    defer { image.finishReading() }
     identity = image.identity
+    fileSize = image.fileSize
+    fileID = image.fileID
     programHeaders = try image.programHeaders()
     var interp: String?
     if let phdr = programHeaders.first(where: { $0.type == ProgramHeader.interp }) {
@@ -53,8 +53,10 @@ public final class ElfFile {
   }
 
   /// The dynamic string table (DT_STRTAB, DT_STRSZ), bounds-checked.
+  /// The whole dynamic string table, from a new mapping of the file.
   func stringTable(_ entries: [DynamicEntry]) throws(ElfError) -> StringTable {
-    try Self.stringTable(entries, image: image, programHeaders: programHeaders)
+    let image = try ElfImage(path: path, access: .map)
+    return try Self.stringTable(entries, image: image, programHeaders: programHeaders)
   }
 
   static func stringTable(
@@ -99,12 +101,12 @@ public final class ElfFile {
     // Only the strings the dynamic entries name are read, in one window when they lie close
     // together (a large library's .dynstr can be megabytes; resolution needs a few dozen bytes).
     let offsets = info.entries.filter { DynamicTag.namesString($0.tag) }.map(\.value)
-    var strings: [UInt64: String] = [:]
+    var strings: [(UInt64, String)] = []
     if !offsets.isEmpty {
       strings = try readStrings(offsets, entries: info.entries, image: image, programHeaders: programHeaders)
     }
     func name(_ entry: DynamicEntry, _ what: String) throws(ElfError) -> String {
-      guard let value = strings[entry.value] else {
+      guard let value = strings.first(where: { $0.0 == entry.value })?.1 else {
         throw ElfError(path, .malformed, "\(what) string at offset \(hex(entry.value)) cannot be read")
       }
       return value
@@ -139,7 +141,7 @@ extension ElfFile {
   /// The strings at `offsets` of the dynamic string table, read in as few small chunks as possible.
   static func readStrings(
     _ offsets: [UInt64], entries: [DynamicEntry], image: ElfImage, programHeaders: [ProgramHeader]
-  ) throws(ElfError) -> [UInt64: String] {
+  ) throws(ElfError) -> [(UInt64, String)] {
     let path = image.path
     guard let address = entries.first(where: { $0.tag == DynamicTag.strtab })?.value else {
       throw ElfError(path, .malformed, "the dynamic section has no DT_STRTAB")
@@ -156,7 +158,8 @@ extension ElfFile {
       throw ElfError(
         path, .malformed, "a dynamic string offset \(hex(offset)) is outside the string table (size \(hex(size)))")
     }
-    var result: [UInt64: String] = [:]
+    var result: [(UInt64, String)] = []
+    func has(_ offset: UInt64) -> Bool { result.contains { $0.0 == offset } }
     let sorted = offsets.sorted()
     let slack: UInt64 = 1024
     var index = 0
@@ -175,10 +178,10 @@ extension ElfFile {
           offset: tableOffset + start, size: windowEnd - start, type: .bytes, what: "the dynamic string table")
         let bytes = chunk.bytes
         var complete = true
-        for offset in sorted[index..<next] where result[offset] == nil {
+        for offset in sorted[index..<next] where !has(offset) {
           let from = Int(offset - start)
           if let end = bytes[from...].firstIndex(of: 0) {
-            result[offset] = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[from..<end]), as: UTF8.self)
+            result.append((offset, String(decoding: UnsafeRawBufferPointer(rebasing: bytes[from..<end]), as: UTF8.self)))
           } else {
             complete = false
           }

@@ -168,7 +168,7 @@ struct ResolveState {
     self.system = system
     var dirs = options.libraryPath
     if let value = options.environmentLibraryPath {
-      dirs += ResolveState.splitPath(value, separators: [":", ";"])
+      dirs += ResolveState.splitPath(value, semicolonToo: true)
     }
     libraryPathDirectories = dirs
   }
@@ -537,13 +537,15 @@ struct ResolveState {
   /// Splits and expands a DT_RPATH/DT_RUNPATH value of object `owner` into directories (elements
   /// whose token has no value are dropped; an empty element means the current directory).
   private func searchDirectories(_ value: String, owner: Int) -> [String] {
-    ResolveState.splitPath(value, separators: [":"]).compactMap {
+    ResolveState.splitPath(value, semicolonToo: false).compactMap {
       expandTokens($0, owner: owner, emptyMeansCurrent: true)
     }
   }
 
-  static func splitPath(_ value: String, separators: Set<Character>) -> [String] {
-    value.split(omittingEmptySubsequences: false, whereSeparator: { separators.contains($0) }).map(String.init)
+  /// Splits a search path at ':' (and ';' for LD_LIBRARY_PATH), keeping empty elements.
+  static func splitPath(_ value: String, semicolonToo: Bool) -> [String] {
+    value.utf8.split(omittingEmptySubsequences: false) { $0 == UInt8(ascii: ":") || (semicolonToo && $0 == UInt8(ascii: ";")) }
+      .map { String(decoding: $0, as: UTF8.self) }
   }
 
   /// _dl_dst_substitute: $ORIGIN, $PLATFORM, $LIB (and their braced forms). Nil when a known token
@@ -552,7 +554,7 @@ struct ResolveState {
     var element = text
     // An empty element names the current directory: the candidate is the bare name, relative to it.
     if emptyMeansCurrent && element.isEmpty { return "" }
-    if element.contains("$") {
+    if element.utf8.contains(UInt8(ascii: "$")) {
       let bytes = Array(element.utf8)
       var out: [UInt8] = []
       var i = 0
@@ -587,7 +589,12 @@ struct ResolveState {
       }
       element = String(decoding: out, as: UTF8.self)
     }
-    while element.count > 1 && element.hasSuffix("/") { element.removeLast() }
+    // fillin_rpath drops trailing slashes (but keeps "/").
+    if element.utf8.count > 1 && element.utf8.last == UInt8(ascii: "/") {
+      var bytes = Array(element.utf8)
+      while bytes.count > 1 && bytes.last == UInt8(ascii: "/") { bytes.removeLast() }
+      element = String(decoding: bytes, as: UTF8.self)
+    }
     return element
   }
 

@@ -68,7 +68,8 @@ struct TreeRequest {
   /// Resolves and renders every file; returns the exit status (0, 1 or 2).
   func execute() -> Int32 {
     let resolver = Resolver(options: search)
-    let hints = MissingLibraryHints(environment: environmentDictionary(), currentDirectory: search.currentDirectory)
+    // Built only when something is missing: reading the environment has its cost.
+    var hints: MissingLibraryHints?
     var options = TreeRenderer.TextOptions()
     options.all = all
     options.depth = depth
@@ -85,7 +86,10 @@ struct TreeRequest {
       }
       var hintTexts: [Int: String] = [:]
       for index in graph.objects.indices where graph.objects[index].via == .notFound {
-        hintTexts[index] = hints.hint(for: index, in: graph)
+        if hints == nil {
+          hints = MissingLibraryHints(environment: environmentDictionary(), currentDirectory: search.currentDirectory)
+        }
+        hintTexts[index] = hints?.hint(for: index, in: graph)
       }
       let renderer = TreeRenderer(graph: graph, hints: hintTexts)
       if flat {

@@ -1,6 +1,10 @@
 /// JSON string quoting, for the few places that write JSON by hand.
 public enum JSONWriter {
   public static func quote(_ string: String) -> String {
+    // Most strings (paths, symbol names) need no escaping: copy them whole.
+    if !string.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+      return "\"" + string + "\""
+    }
     var out = "\""
     out.reserveCapacity(string.utf8.count + 2)
     for scalar in string.unicodeScalars {
