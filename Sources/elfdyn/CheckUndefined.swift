@@ -6,13 +6,13 @@ struct CheckUndefined: ParsableCommand {
     commandName: "check-undefined",
     abstract: "Find every symbol reference that nothing in the load closure satisfies, and where the symbol really is.",
     discussion: """
-      Loader semantics by default (what `ldd -r` reports, decided without running anything):
-      undefined symbols, missing versions, missing libraries. With no file, checks the Cargo target
+      Loader semantics by default (what `ldd -r` reports, decided without running anything): \
+      undefined symbols, missing versions, missing libraries. With no file, checks the Cargo target \
       directory (./target/debug, --profile, CARGO_TARGET_DIR) as `cargo run` would load it.
 
       Examples:
         elfdyn check-undefined target/debug/app
-        elfdyn check-undefined                               # every binary and dylib of ./target/debug
+        elfdyn check-undefined                  # all of ./target/debug
         elfdyn check-undefined --host /usr/bin/python3.11 /usr/lib/python3.11/lib-dynload/_ssl*.so
         elfdyn check-undefined --strict --format json target/debug/deps/libfoo.so
       """)

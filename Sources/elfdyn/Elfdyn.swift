@@ -13,7 +13,7 @@ struct Elfdyn: ParsableCommand {
     commandName: "elfdyn",
     abstract: "See which libraries an ELF program loads and why, find unresolved symbols, fix runpaths.",
     discussion: """
-      elfdyn reads ELF files; it never runs them. It resolves libraries exactly as glibc's loader
+      elfdyn reads ELF files; it never runs them. It resolves libraries exactly as glibc's loader \
       would (DT_RPATH, LD_LIBRARY_PATH, DT_RUNPATH, /etc/ld.so.cache, default directories).
 
       Exit status: 0 everything found, 1 something not found or not loadable, 2 bad input or usage.

@@ -11,7 +11,7 @@ struct Tree: ParsableCommand {
     discussion: """
       Examples:
         elfdyn tree target/debug/app
-        elfdyn tree --flat /usr/bin/python3          # like ldd, without running anything
+        elfdyn tree --flat /usr/bin/python3     # ldd's format
         elfdyn tree --format json app | jq '.objects[] | select(.found | not)'
         elfdyn tree --format dot app | dot -Tsvg > deps.svg
         elfdyn tree --root /srv/arm64-rootfs /srv/arm64-rootfs/usr/bin/ls
