@@ -10,7 +10,7 @@ BUILD_PACKAGES = libelf-dev zlib1g-dev pkg-config
 TEST_PACKAGES = $(BUILD_PACKAGES) elfutils binutils gcc patchelf
 BENCH_PACKAGES = $(BUILD_PACKAGES) hyperfine libtree pax-utils
 
-.PHONY: all build demo test testbinaries bench install completions clean deps-build deps-test deps-bench
+.PHONY: all build demo test testbinaries bench fuzz install completions clean deps-build deps-test deps-bench
 
 all: build
 
@@ -40,6 +40,17 @@ test: deps-test testbinaries build
 
 bench: deps-bench build
 	bench/run.sh $(BIN)
+
+# libFuzzer over the reading layer, resolution, symbol checking and rendering of one file, with
+# AddressSanitizer. Seeds: the TestBinaries outputs and the committed regression corpus; every
+# crash is written into Tests/Corpus/, which `make test` replays.
+FUZZ_SECONDS ?= 60
+FUZZ_FLAGS = -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING -Xswiftc -Xclang-linker -Xswiftc -fuse-ld=lld
+fuzz: deps-build testbinaries
+	$(SWIFT) build --scratch-path .build-fuzz --product ElfFuzz $(FUZZ_FLAGS)
+	scripts/fuzz-seeds.sh $(TESTBIN) .build-fuzz/corpus
+	.build-fuzz/debug/ElfFuzz .build-fuzz/corpus Tests/Corpus -max_total_time=$(FUZZ_SECONDS) \
+	  -artifact_prefix=Tests/Corpus/ -rss_limit_mb=2048 -timeout=10 -max_len=65536 -print_final_stats=1
 
 install: build
 	install -d $(DESTDIR)$(PREFIX)/bin

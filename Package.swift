@@ -27,6 +27,11 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
+    .target(name: "CFuzzDriver"),
+    .executableTarget(
+      name: "ElfFuzz",
+      dependencies: ["ElfTool", "CFuzzDriver"]
+    ),
     .testTarget(
       name: "ElfToolTests",
       dependencies: ["ElfTool"]

@@ -106,10 +106,10 @@ func listDirectory(_ path: String) -> [String] {
   defer { closedir(dir) }
   var names: [String] = []
   while let entry = readdir(dir) {
-    let name = withUnsafeBytes(of: entry.pointee.d_name) { raw -> String in
-      let bytes = raw.bindMemory(to: UInt8.self)
-      let end = bytes.firstIndex(of: 0) ?? bytes.count
-      return String(decoding: bytes[0..<end], as: UTF8.self)
+    // d_name is as long as the name, not sizeof(d_name): read it up to its NUL only (found by
+    // AddressSanitizer through the fuzz target).
+    let name = withUnsafePointer(to: &entry.pointee.d_name) { pointer in
+      pointer.withMemoryRebound(to: CChar.self, capacity: 1) { String(cString: $0) }
     }
     if name != "." && name != ".." { names.append(name) }
   }

@@ -1,0 +1,2 @@
+// Declarations only: the definition is libFuzzer's, linked by -sanitize=fuzzer.
+#include "CFuzzDriver.h"

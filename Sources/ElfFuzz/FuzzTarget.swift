@@ -1,0 +1,101 @@
+// The fuzz target over the reading layer and single-file resolution. `make fuzz` builds it with
+// -sanitize=fuzzer,address and -DFUZZING, where libFuzzer provides main(); a normal build gets a
+// main() that replays files (`ElfFuzz FILE|DIR...`), so a crash found once can be re-run anywhere.
+import ElfTool
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Writes the input to a file (elfdyn reads paths), then decodes it, resolves it with an empty
+/// sysroot (no real library can interfere), checks its symbols and renders every format.
+func exercise(_ data: UnsafeRawBufferPointer, scratch: String) {
+  let fd = open(scratch, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+  guard fd >= 0 else { return }
+  var written = 0
+  while written < data.count {
+    let n = write(fd, data.baseAddress.map { $0 + written }, data.count - written)
+    if n <= 0 { break }
+    written += n
+  }
+  close(fd)
+  exerciseFile(scratch)
+}
+
+func exerciseFile(_ path: String) {
+  guard let file = try? ElfFile(path: path) else { return }
+  _ = file.dynamic?.needed
+  var options = ResolveOptions()
+  options.root = emptyRoot
+  let resolver = Resolver(options: options)
+  if let graph = try? resolver.resolve(path) {
+    let renderer = TreeRenderer(graph: graph)
+    _ = renderer.json().serialized()
+    _ = renderer.text(TreeRenderer.TextOptions())
+    _ = renderer.flat()
+    _ = renderer.dot()
+  }
+  var checkOptions = CheckOptions()
+  checkOptions.strict = true
+  let checker = SymbolChecker(resolver: resolver, options: checkOptions)
+  let outcome = checker.checkAll([path])
+  _ = CheckRenderer(results: outcome.results).json().serialized()
+}
+
+/// An empty directory used as the sysroot, made once.
+let emptyRoot: String = {
+  let path = "/tmp/elfdyn-fuzz-root-\(getpid())"
+  mkdir(path, 0o700)
+  return path
+}()
+
+let scratchFile = "/tmp/elfdyn-fuzz-input-\(getpid())"
+
+#if FUZZING
+  import CFuzzDriver
+
+  @_cdecl("LLVMFuzzerTestOneInput")
+  public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
+    exercise(UnsafeRawBufferPointer(start: data, count: size), scratch: scratchFile)
+    return 0
+  }
+
+  /// SwiftPM links an executable's entry point under this name; libFuzzer's driver runs from it.
+  @_cdecl("ElfFuzz_main")
+  public func fuzzMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    var count = argc
+    var arguments = argv
+    return LLVMFuzzerRunDriver(&count, &arguments) { data, size in
+      exercise(UnsafeRawBufferPointer(start: data, count: size), scratch: scratchFile)
+      return 0
+    }
+  }
+#else
+  @main
+  struct Replay {
+    /// Replays every file named (directories: every file in them) and says how many ran.
+    static func main() {
+      var count = 0
+      for argument in CommandLine.arguments.dropFirst() {
+        var st = stat()
+        guard stat(argument, &st) == 0 else { continue }
+        if (st.st_mode & S_IFMT) == S_IFDIR {
+          guard let dir = opendir(argument) else { continue }
+          while let entry = readdir(dir) {
+            let name = withUnsafePointer(to: &entry.pointee.d_name) { pointer in
+              pointer.withMemoryRebound(to: CChar.self, capacity: 1) { String(cString: $0) }
+            }
+            if name.hasPrefix(".") { continue }
+            exerciseFile(argument + "/" + name)
+            count += 1
+          }
+          closedir(dir)
+        } else {
+          exerciseFile(argument)
+          count += 1
+        }
+      }
+      print("replayed \(count) inputs")
+    }
+  }
+#endif
