@@ -34,7 +34,8 @@ let package = Package(
     ),
     .testTarget(
       name: "ElfToolTests",
-      dependencies: ["ElfTool"]
+      dependencies: ["ElfTool"],
+      exclude: ["Fixtures"]
     ),
   ]
 )

@@ -78,4 +78,61 @@ static inline int elfdyn_available_cpus(void) {
   return n > 0 ? (int)n : 1;
 }
 
+// C++ demangling, from libstdc++'s demangler (libsupc++).
+#include <setjmp.h>
+#include <stdlib.h>
+#include <string.h>
+
+char *__cxa_demangle(const char *mangled, char *buffer, size_t *length, int *status);
+/// libsupc++'s allocation-free entry point beside __cxa_demangle: the text goes to `callback` in
+/// pieces; 0 on success, a negative __cxa_demangle status otherwise. Not exported by libstdc++.so,
+/// hence `link "supc++"`.
+int __gcclibcxx_demangle_callback(const char *mangled, void (*callback)(const char *, size_t, void *),
+                                  void *opaque);
+
+/// __cxa_demangle's text for `mangled` (malloc'd, for the caller to free()), or NULL. Unbounded:
+/// a short name can expand to gigabytes.
+static inline char *elfdyn_cxa_demangle(const char *mangled) {
+  int status = -1;
+  char *text = __cxa_demangle(mangled, NULL, NULL, &status);
+  if (status != 0) {
+    free(text);
+    return NULL;
+  }
+  return text;
+}
+
+struct elfdyn_demangle_sink {
+  char *text;
+  size_t length, limit;
+  jmp_buf *overflow;
+};
+
+static inline void elfdyn_demangle_append(const char *piece, size_t count, void *opaque) {
+  struct elfdyn_demangle_sink *sink = (struct elfdyn_demangle_sink *)opaque;
+  if (count > sink->limit - sink->length) longjmp(*sink->overflow, 1);
+  memcpy(sink->text + sink->length, piece, count);
+  sink->length += count;
+}
+
+/// The same demangling as elfdyn_cxa_demangle, but NULL as soon as the text would exceed `limit`
+/// bytes: the demangler is left by longjmp, which is safe as it allocates nothing (its tables are
+/// on the stack). The result is malloc'd, for the caller to free().
+static inline char *elfdyn_cxx_demangle(const char *mangled, size_t limit) {
+  char *const text = (char *)malloc(limit + 1);
+  if (text == NULL) return NULL;
+  jmp_buf overflow;
+  struct elfdyn_demangle_sink sink = {text, 0, limit, &overflow};
+  if (setjmp(overflow) != 0) {
+    free(text);
+    return NULL;
+  }
+  if (__gcclibcxx_demangle_callback(mangled, elfdyn_demangle_append, &sink) != 0) {
+    free(text);
+    return NULL;
+  }
+  text[sink.length] = 0;
+  return text;
+}
+
 #endif

@@ -94,5 +94,5 @@ enum CheckFormat: String, ExpressibleByArgument, CaseIterable {
   case text, json
 }
 
-/// The demangler the renderers use.
-func demangleSymbol(_ name: String) -> String? { nil }
+/// The demangler the renderers use: Rust (legacy and v0) and C++.
+func demangleSymbol(_ name: String) -> String? { Demangler.demangle(name) }
