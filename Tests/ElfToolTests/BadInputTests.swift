@@ -73,7 +73,7 @@ import Testing
     try expectBadInput(dir + "/text", mentions: "not an ELF file")
     try "/* GNU ld script */\nINPUT(libfoo.so.1)\n".write(toFile: dir + "/libfoo.so", atomically: true, encoding: .utf8)
     try expectBadInput(dir + "/libfoo.so", mentions: "linker script")
-    FileManager.default.createFile(atPath: dir + "/empty", contents: Data())
+    _ = FileManager.default.createFile(atPath: dir + "/empty", contents: Data())
     try expectBadInput(dir + "/empty", mentions: "too short")
   }
 
