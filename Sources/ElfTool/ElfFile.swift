@@ -11,6 +11,7 @@ public final class ElfFile {
   public let dynamic: DynamicInfo?
   public let fileSize: UInt64
   public let fileID: FileID
+  public let stamp: FileStamp
 
   /// Opens and decodes `path`. Throws an `ElfError` whose kind says whether the file is missing,
   /// not ELF, or broken. libelf reads only the bytes needed, and its handle is released before
@@ -21,6 +22,7 @@ public final class ElfFile {
     identity = image.identity
     fileSize = image.fileSize
     fileID = image.fileID
+    stamp = image.stamp
     programHeaders = try image.programHeaders()
     var interp: String?
     if let phdr = programHeaders.first(where: { $0.type == ProgramHeader.interp }) {

@@ -241,3 +241,11 @@ public struct FileID: Hashable, Sendable {
   public var device: UInt64
   public var inode: UInt64
 }
+
+/// What identifies one version of a file: its ID, size and modification time.
+public struct FileStamp: Hashable, Sendable {
+  public var id: FileID
+  public var size: UInt64
+  public var seconds: Int64
+  public var nanoseconds: Int64
+}

@@ -91,6 +91,9 @@ final class ElfImage {
   let identity: ElfIdentity
   /// Device and inode, for the loader's "already loaded under another name" check.
   let fileID: FileID
+  /// Size and modification time besides: a file replaced in between is not mistaken for the
+  /// same one even when the new one reuses the inode.
+  let stamp: FileStamp
 
   /// open(2), fstat(2), the identity from the first bytes, then elf_begin.
   init(path: String, access: ElfAccess) throws(ElfError) {
@@ -116,6 +119,8 @@ final class ElfImage {
     }
     fileSize = UInt64(max(st.st_size, 0))
     fileID = FileID(device: UInt64(st.st_dev), inode: UInt64(st.st_ino))
+    stamp = FileStamp(
+      id: fileID, size: fileSize, seconds: Int64(st.st_mtim.tv_sec), nanoseconds: Int64(st.st_mtim.tv_nsec))
     var head = [UInt8](repeating: 0, count: 64)
     let count = head.withUnsafeMutableBytes { pread(fd, $0.baseAddress, 64, 0) }
     if count < 0 {

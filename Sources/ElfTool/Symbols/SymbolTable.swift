@@ -49,7 +49,7 @@ final class SymbolTable: @unchecked Sendable {
   init(file: ElfFile) throws(ElfError) {
     self.file = file
     let image = try ElfImage(path: file.path, access: .map)
-    guard image.fileID == file.fileID else {
+    guard image.stamp == file.stamp else {
       throw ElfError(file.path, .io(errno: 0), "the file was replaced while elfdyn was reading it")
     }
     self.image = image
