@@ -10,7 +10,7 @@ BUILD_PACKAGES = libelf-dev zlib1g-dev pkg-config
 TEST_PACKAGES = $(BUILD_PACKAGES) elfutils binutils gcc patchelf
 BENCH_PACKAGES = $(BUILD_PACKAGES) hyperfine libtree pax-utils
 
-.PHONY: all build demo test testbinaries bench fuzz install completions clean deps-build deps-test deps-bench
+.PHONY: all build demo test test-asan testbinaries bench fuzz install completions clean deps-build deps-test deps-bench
 
 all: build
 
@@ -37,6 +37,14 @@ testbinaries: deps-test
 test: deps-test testbinaries build
 	$(SWIFT) build --build-tests
 	ELFDYN_BIN=$(CURDIR)/$(BIN) ELFDYN_TESTBIN=$(CURDIR)/$(TESTBIN) $(SWIFT) test --skip-build
+
+# The whole test suite against a debug elfdyn built with AddressSanitizer (and Swift's runtime
+# checks). That elfdyn is dynamically linked: the few tests that would replace its own libc skip.
+test-asan: deps-test testbinaries
+	$(SWIFT) build --scratch-path .build-asan --product elfdyn -Xswiftc -sanitize=address
+	$(SWIFT) build --build-tests
+	ELFDYN_BIN=$(CURDIR)/.build-asan/debug/elfdyn ELFDYN_TESTBIN=$(CURDIR)/$(TESTBIN) ASAN_OPTIONS=detect_leaks=0 \
+	  $(SWIFT) test --skip-build
 
 bench: deps-bench build
 	bench/run.sh $(BIN)

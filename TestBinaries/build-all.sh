@@ -8,5 +8,6 @@ out=$(cd "$out" && pwd)
 start=$(date +%s)
 "$here/demo/build-demo.sh" "$out/demo"
 "$here/build-tree.sh" "$out"
+"$here/build-symbols.sh" "$out"
 "$here/build-cargo.sh" "$out"
 echo "TestBinaries built in $(( $(date +%s) - start )) s into $out" >&2

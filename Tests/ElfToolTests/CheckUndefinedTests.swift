@@ -102,7 +102,8 @@ import Testing
         items.insert("U:\(u["symbol"] as? String ?? "")\(version):\(u["referencedBy"] as? String ?? "")")
       }
       for v in first["missingVersions"] as? [[String: Any]] ?? [] {
-        items.insert("V:\(v["version"] as? String ?? ""):\(v["library"] as? String ?? ""):\(v["requiredBy"] as? String ?? "")")
+        let kind = v["weak"] as? Bool == true ? "W" : "V"
+        items.insert("\(kind):\(v["version"] as? String ?? ""):\(v["library"] as? String ?? ""):\(v["requiredBy"] as? String ?? "")")
       }
       #expect(items == expected, "\(file)\nldd -r: \(expected.sorted())\nelfdyn: \(items.sorted())")
     }

@@ -25,6 +25,13 @@ enum Fixtures {
     return packageRoot + "/.build/debug/elfdyn"
   }()
 
+  /// Whether the elfdyn under test is fully static. A dynamic one (the AddressSanitizer build) is
+  /// itself loaded through LD_LIBRARY_PATH, so tests that put a fake libc there skip.
+  static let elfdynIsStatic: Bool = {
+    guard let file = try? ElfFile(path: elfdyn) else { return false }
+    return file.interpreter == nil
+  }()
+
   static func requireTestBinaries() throws -> String {
     try #require(testBinaries, "TestBinaries are not built: run `make testbinaries` (make test does)")
   }

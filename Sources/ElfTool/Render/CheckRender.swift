@@ -50,7 +50,7 @@ public struct CheckRenderer {
                   result.missingVersions.map {
                     .object([
                       ("version", .string($0.version)), ("library", .string($0.library)),
-                      ("requiredBy", .string($0.requiredBy)),
+                      ("requiredBy", .string($0.requiredBy)), ("weak", .bool($0.weak)),
                     ])
                   })
               ),
@@ -103,7 +103,11 @@ public struct CheckRenderer {
           out += "\n"
         }
         for item in result.missingVersions where item.requiredBy == group {
-          out += "    " + s.red("version `\(item.version)' not found") + " in \(item.library)\n"
+          if item.weak {
+            out += "    " + s.yellow("weak version `\(item.version)' not found") + " in \(item.library)\n"
+          } else {
+            out += "    " + s.red("version `\(item.version)' not found") + " in \(item.library)\n"
+          }
         }
         for item in result.undefined where item.referencedBy == group {
           var line = "    "

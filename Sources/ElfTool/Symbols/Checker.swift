@@ -44,6 +44,8 @@ public struct MissingVersion: Sendable, Equatable {
   /// The library's path (its DT_NEEDED name when it was not found).
   public var library: String
   public var requiredBy: String
+  /// A VER_FLG_WEAK requirement: the loader warns and goes on (not counted as a problem).
+  public var weak: Bool = false
 }
 
 /// A needed library that was not found or cannot be loaded.
@@ -72,7 +74,9 @@ public struct CheckResult: Sendable {
   /// as the loader prints "no version information available").
   public var warnings: [String] = []
 
-  public var problemCount: Int { undefined.count + missingVersions.count + missingLibraries.count }
+  public var problemCount: Int {
+    undefined.count + missingVersions.filter { !$0.weak }.count + missingLibraries.count
+  }
 }
 
 /// Checks inputs; symbol tables are read once and shared between inputs.
@@ -192,9 +196,9 @@ public final class SymbolChecker: @unchecked Sendable {
     var report = ObjectReport()
     guard let file = scope[position].file, let table = scopeTables[position] else { return report }
     func resolve(_ name: SymbolName, _ version: SymbolTable.NeededVersion?, _ typeClass: RelocationClass, _ skip: Int?) -> Int? {
-      if let known = answers.find(name, version?.name, typeClass, skip ?? -1) { return known >= 0 ? known : nil }
+      if let known = answers.find(name, version, typeClass, skip ?? -1) { return known >= 0 ? known : nil }
       let found = lookup(name, version: version, typeClass: typeClass, tables: scopeTables, skip: skip)
-      answers.insert(name, version?.name, typeClass, skip ?? -1, found ?? -1)
+      answers.insert(name, version, typeClass, skip ?? -1, found ?? -1)
       return found
     }
     let referencing = scope[position].path ?? scope[position].name
@@ -218,7 +222,7 @@ public final class SymbolChecker: @unchecked Sendable {
         let bytes = table.nameBytes(symbol), !bytes.isEmpty
       else { return }
       let name = SymbolName(bytes)
-      let version = table.hasVersions ? table.neededVersions[Int(table.versionIndex(index) & 0x7fff)] : nil
+      let version = table.hasVersions ? table.neededVersion(Int(table.versionIndex(index) & 0x7fff)) : nil
       let skip = typeClass == .copy ? executableIndex : nil
       if let found = resolve(name, version, typeClass, skip) {
         report.bindings.insert(found)
@@ -234,10 +238,10 @@ public final class SymbolChecker: @unchecked Sendable {
         }
         return
       }
-      let weak = symbol.binding == 2
-      if weak && !options.strict { return }
+      // A weak undefined reference that finds nothing is fine, for the loader and for linkers.
+      if symbol.binding == 2 { return }
       add(UnresolvedSymbol(
-        symbol: name.text, version: version?.name, referencedBy: referencing, weak: weak, kind: .unresolved, hint: nil))
+        symbol: name.text, version: version?.name, referencedBy: referencing, weak: false, kind: .unresolved, hint: nil))
     }
     if options.strict {
       for index in 1..<max(table.count, 1) where done[index] == 0 {
@@ -245,7 +249,7 @@ public final class SymbolChecker: @unchecked Sendable {
           let bytes = table.nameBytes(symbol), !bytes.isEmpty
         else { continue }
         let name = SymbolName(bytes)
-        let version = table.hasVersions ? table.neededVersions[Int(table.versionIndex(index) & 0x7fff)] : nil
+        let version = table.hasVersions ? table.neededVersion(Int(table.versionIndex(index) & 0x7fff)) : nil
         if resolve(name, version, .other, nil) == nil {
           add(UnresolvedSymbol(
             symbol: name.text, version: version?.name, referencedBy: referencing, weak: false, kind: .unrelocated,
@@ -263,10 +267,11 @@ public final class SymbolChecker: @unchecked Sendable {
         report.warnings.append("\(library): no version information available (required by \(referencing))")
         continue
       }
-      for version in requirement.versions where !version.weak {
-        if !targetTable.allDefinedVersionNames.contains(version.name) {
-          report.missingVersions.append(MissingVersion(version: version.name, library: library, requiredBy: referencing))
-        }
+      for version in requirement.versions where !targetTable.allDefinedVersionNames.contains(version.name) {
+        // VER_FLG_WEAK: the loader only warns ("weak version `V' not found"); references to it
+        // still fail when they are made.
+        report.missingVersions.append(
+          MissingVersion(version: version.name, library: library, requiredBy: referencing, weak: version.weak))
       }
     }
     return report
@@ -334,7 +339,7 @@ public final class SymbolChecker: @unchecked Sendable {
       let raw = table.versionIndex(index)
       if let version {
         if table.hasVersions {
-          let definition = table.definedVersions[Int(raw & 0x7fff)]
+          let definition = table.definedVersion(Int(raw & 0x7fff))
           let same = definition?.hash == version.hash && definition?.name == version.name
           if !same && (version.hidden || definition != nil || raw & 0x8000 != 0) { return false }
         }
@@ -352,29 +357,62 @@ public final class SymbolChecker: @unchecked Sendable {
   }
 }
 
-/// The answers of lookups already made for one input, keyed by the name's GNU hash (no string
-/// hashing on the hot path); names point into string tables that outlive the cache.
+/// The answers of lookups already made by one worker: an open-addressing table keyed by the
+/// name's GNU hash (no string hashing, no allocation per lookup). Names point into string tables
+/// that outlive the cache.
 struct LookupCache {
   private struct Entry {
     var name: SymbolName
-    var version: String?
+    var version: SymbolTable.NeededVersion?
     var typeClass: RelocationClass
     var skip: Int
     var answer: Int
   }
-  private var buckets: [UInt32: [Entry]] = [:]
+  private var entries: [Entry] = []
+  private var slots = [Int32](repeating: -1, count: 1024)
 
-  func find(_ name: SymbolName, _ version: String?, _ typeClass: RelocationClass, _ skip: Int) -> Int? {
-    guard let entries = buckets[name.gnuHash] else { return nil }
-    for entry in entries
-    where entry.typeClass == typeClass && entry.skip == skip && entry.version == version && entry.name.equals(name) {
-      return entry.answer
+  private static func same(_ a: SymbolTable.NeededVersion?, _ b: SymbolTable.NeededVersion?) -> Bool {
+    switch (a, b) {
+    case (nil, nil): return true
+    case (let x?, let y?): return x === y || (x.hash == y.hash && x.name == y.name)
+    default: return false
     }
-    return nil
   }
 
-  mutating func insert(_ name: SymbolName, _ version: String?, _ typeClass: RelocationClass, _ skip: Int, _ answer: Int) {
-    buckets[name.gnuHash, default: []].append(Entry(name: name, version: version, typeClass: typeClass, skip: skip, answer: answer))
+  func find(_ name: SymbolName, _ version: SymbolTable.NeededVersion?, _ typeClass: RelocationClass, _ skip: Int) -> Int? {
+    let mask = slots.count - 1
+    var slot = Int(name.gnuHash) & mask
+    while true {
+      let index = Int(slots[slot])
+      if index < 0 { return nil }
+      let entry = entries[index]
+      if entry.name.gnuHash == name.gnuHash && entry.typeClass == typeClass && entry.skip == skip
+        && Self.same(entry.version, version) && entry.name.equals(name)
+      {
+        return entry.answer
+      }
+      slot = (slot + 1) & mask
+    }
+  }
+
+  mutating func insert(
+    _ name: SymbolName, _ version: SymbolTable.NeededVersion?, _ typeClass: RelocationClass, _ skip: Int, _ answer: Int
+  ) {
+    if (entries.count + 1) * 2 > slots.count { grow() }
+    entries.append(Entry(name: name, version: version, typeClass: typeClass, skip: skip, answer: answer))
+    place(entries.count - 1)
+  }
+
+  private mutating func place(_ index: Int) {
+    let mask = slots.count - 1
+    var slot = Int(entries[index].name.gnuHash) & mask
+    while slots[slot] >= 0 { slot = (slot + 1) & mask }
+    slots[slot] = Int32(truncatingIfNeeded: index)
+  }
+
+  private mutating func grow() {
+    slots = [Int32](repeating: -1, count: slots.count * 2)
+    for index in entries.indices { place(index) }
   }
 }
 

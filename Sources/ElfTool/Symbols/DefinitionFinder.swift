@@ -38,23 +38,37 @@ final class DefinitionFinder {
       break
     }
 
-    // 2. Defined with another version by an object of the scope.
+    // 2. Exported by an object of the scope in a way the reference cannot take: another or a
+    //    hidden version, or no value. (The referencing object itself is left out: a COPY
+    //    relocation's own definition is skipped by design.)
     var otherVersions: [String] = []
-    for object in scope {
+    var valueless: [String] = []
+    for object in scope where object.path != item.referencedBy {
       guard let file = object.file, let table = checker.table(file) else { continue }
+      let library = Paths.basename(object.path ?? object.name)
       for index in table.candidates(name) {
         guard let symbol = table.symbol(index), symbol.shndx != 0, symbol.binding != 0,
           symbol.visibility != 1, symbol.visibility != 2
         else { continue }
+        if symbol.value == 0 && symbol.shndx != 0xfff1 && symbol.type != 6 {
+          if !valueless.contains(library) { valueless.append(library) }
+          continue
+        }
         let raw = table.versionIndex(index)
-        let version = table.definedVersions[Int(raw & 0x7fff)]?.name
-        let text = item.symbol + (version.map { (raw & 0x8000 != 0 ? "@" : "@@") + $0 } ?? "") + " in " + Paths.basename(object.path ?? object.name)
+        var text = item.symbol
+        if let version = table.definedVersion(Int(raw & 0x7fff))?.name {
+          text += raw & 0x8000 != 0 ? "@\(version) (a hidden version)" : "@@\(version)"
+        }
+        text += " in " + library
         if !otherVersions.contains(text) { otherVersions.append(text) }
       }
     }
     if !otherVersions.isEmpty {
-      let wanted = item.version.map { "\(item.symbol)@\($0)" } ?? item.symbol
+      let wanted = item.version.map { "\(item.symbol)@\($0)" } ?? "\(item.symbol) (unversioned)"
       sentences.append("\(item.symbol) is defined only as \(otherVersions.joined(separator: ", ")); \(referencing) needs \(wanted)")
+    }
+    for library in valueless {
+      sentences.append("\(item.symbol) is defined in \(library) with no value (st_value 0), which the loader ignores")
     }
 
     // 3. Exported by a library outside the closure, next to the objects or on the search path.
@@ -73,8 +87,9 @@ final class DefinitionFinder {
       }
     }
 
-    // 4. A member of a static archive.
-    if sentences.isEmpty, let (archive, member) = archiveMember(item.symbol, graph: graph) {
+    // 4. A member of a static archive (said even when a local copy was found: it names the
+    //    archive that put it there).
+    if let (archive, member) = archiveMember(item.symbol, graph: graph) {
       sentences.append(
         "\(item.symbol) is defined in \(member) of the static archive \(archive), which no library of the closure "
           + "exports it from: link that archive into \(referencing)'s library, or export the symbol from the one that links it")
@@ -182,7 +197,7 @@ extension SymbolTable {
       guard let symbol = symbol(index), symbol.shndx != 0, symbol.visibility == 1 || symbol.visibility == 2,
         let name = name(symbol)
       else { continue }
-      result.append((name, "hidden symbol"))
+      result.append((name, symbol.visibility == 1 ? "internal symbol" : "hidden symbol"))
     }
     let sections = image.sections()
     guard let symtab = sections.first(where: { $0.type == 2 }), symtab.entrySize > 0,
@@ -199,7 +214,9 @@ extension SymbolTable {
       let kind: String
       if symbol.binding == 0 {
         kind = "local symbol"
-      } else if symbol.visibility == 1 || symbol.visibility == 2 {
+      } else if symbol.visibility == 1 {
+        kind = "internal symbol"
+      } else if symbol.visibility == 2 {
         kind = "hidden symbol"
       } else {
         continue

@@ -18,11 +18,11 @@ final class SymbolTable: @unchecked Sendable {
   private let stringBytes: UnsafeRawBufferPointer
   private let versym: Words<UInt16>?
   /// Version index → definition (from DT_VERDEF; the base entry excluded, as glibc does).
-  private(set) var definedVersions: [Int: VersionName] = [:]
+  private var definedVersions: [VersionName?] = []
   /// Every name DT_VERDEF defines, the base entry included.
   private(set) var allDefinedVersionNames: [String] = []
   /// Version index → requirement (from DT_VERNEED).
-  private(set) var neededVersions: [Int: NeededVersion] = [:]
+  private var neededVersions: [NeededVersion?] = []
   /// The requirements per file, in table order.
   private(set) var requirements: [(file: String, versions: [NeededVersion])] = []
   private let gnuHash: GnuHashTable?
@@ -30,17 +30,47 @@ final class SymbolTable: @unchecked Sendable {
   /// Chunks whose memory the `Words` views above point into.
   private var retained: [Chunk] = []
 
-  struct VersionName: Equatable {
-    var name: String
-    var hash: UInt32
+  /// A version definition (classes: passed around in hot loops without copying strings).
+  final class VersionName {
+    let name: String
+    let hash: UInt32
+    init(name: String, hash: UInt32) {
+      self.name = name
+      self.hash = hash
+    }
   }
 
-  struct NeededVersion: Equatable {
-    var name: String
-    var hash: UInt32
-    var file: String
-    var weak: Bool
-    var hidden: Bool
+  final class NeededVersion {
+    let name: String
+    let hash: UInt32
+    let file: String
+    let weak: Bool
+    let hidden: Bool
+    init(name: String, hash: UInt32, file: String, weak: Bool, hidden: Bool) {
+      self.name = name
+      self.hash = hash
+      self.file = file
+      self.weak = weak
+      self.hidden = hidden
+    }
+  }
+
+  /// The definition of a version index (nil: none, or the base entry).
+  @inline(__always)
+  func definedVersion(_ index: Int) -> VersionName? {
+    index >= 0 && index < definedVersions.count ? definedVersions[index] : nil
+  }
+
+  /// The requirement of a version index of an undefined symbol.
+  @inline(__always)
+  func neededVersion(_ index: Int) -> NeededVersion? {
+    index >= 0 && index < neededVersions.count ? neededVersions[index] : nil
+  }
+
+  private static func store<T>(_ value: T, at index: Int, in array: inout [T?]) {
+    guard index >= 0, index < 1 << 15 else { return }
+    if array.count <= index { array += [T?](repeating: nil, count: index + 1 - array.count) }
+    array[index] = value
   }
 
   var hasVersions: Bool { versym != nil }
@@ -243,7 +273,7 @@ final class SymbolTable: @unchecked Sendable {
       else { return }
       allDefinedVersionNames.append(name)
       if flags & 0x1 == 0 {  // not VER_FLG_BASE
-        definedVersions[Int(index & 0x7fff)] = VersionName(name: name, hash: hash)
+        Self.store(VersionName(name: name, hash: hash), at: Int(index & 0x7fff), in: &definedVersions)
       }
       guard next != 0 else { return }
       position += Int(next)
@@ -269,7 +299,7 @@ final class SymbolTable: @unchecked Sendable {
         else { break }
         let needed = NeededVersion(name: name, hash: hash, file: fileName, weak: flags & 0x2 != 0, hidden: other & 0x8000 != 0)
         versions.append(needed)
-        neededVersions[Int(other & 0x7fff)] = needed
+        Self.store(needed, at: Int(other & 0x7fff), in: &neededVersions)
         guard auxNext != 0 else { break }
         auxPosition += Int(auxNext)
       }

@@ -1,0 +1,2 @@
+int ifn(void);
+int main(void) { return ifn(); }

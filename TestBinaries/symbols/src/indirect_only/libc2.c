@@ -1,0 +1,1 @@
+int c2_func(void) { return 1; }

@@ -1,0 +1,1 @@
+int gone_func(void) { return 3; }

@@ -1,0 +1,1 @@
+int here_func(void) { return 1; }

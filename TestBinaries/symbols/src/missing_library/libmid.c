@@ -1,0 +1,2 @@
+int gone_func(void);
+int mid(void) { return gone_func(); }

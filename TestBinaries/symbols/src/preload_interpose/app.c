@@ -1,0 +1,2 @@
+int need(void);
+int main(void) { return need(); }

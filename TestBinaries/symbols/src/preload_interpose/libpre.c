@@ -1,0 +1,1 @@
+int preload_only(void) { return 0; }

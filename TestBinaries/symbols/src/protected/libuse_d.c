@@ -1,0 +1,2 @@
+int dhid(void), dint(void);
+int use_d(void) { return dhid() + dint(); }

@@ -1,0 +1,2 @@
+int hfunc(void);
+int use_h(void) { return hfunc(); }

@@ -1,0 +1,2 @@
+int pfunc(void);
+int use_p(void) { return pfunc(); }

@@ -1,0 +1,2 @@
+int zfunc(void);
+int usez(void) { return zfunc(); }

@@ -1,0 +1,2 @@
+extern int uobj;
+int use_u(void) { return uobj; }
