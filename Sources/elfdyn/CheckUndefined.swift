@@ -49,7 +49,35 @@ struct CheckUndefined: ParsableCommand {
   @OptionGroup var search: SearchOptions
 
   func run() throws {
-    var resolveOptions = search.resolveOptions()
+    var request = CheckRequest(files: files)
+    request.format = format
+    request.strict = strict
+    request.unused = unused
+    request.host = host
+    request.archives = archives
+    request.profile = profile
+    request.color = color
+    request.search = search.resolveOptions()
+    let status = try request.execute()
+    if status != 0 { throw ExitCode(status) }
+  }
+}
+
+/// Everything `elfdyn check-undefined` was asked to do, independent of how it was parsed.
+struct CheckRequest {
+  var files: [String]
+  var format: CheckFormat = .text
+  var strict = false
+  var unused = false
+  var host: String?
+  var archives: [String] = []
+  var profile = "debug"
+  var color: ColorChoice = .auto
+  var search = SearchOptions.defaultResolveOptions()
+
+  /// Checks every input and renders the results; returns the exit status (0, 1 or 2).
+  func execute() throws(ElfError) -> Int32 {
+    var resolveOptions = search
     var inputs = files
     if inputs.isEmpty {
       let cargo = try CargoTarget.locate(profile: profile)
@@ -85,8 +113,17 @@ struct CheckUndefined: ParsableCommand {
       }
     }
     ExitWithoutFreeing.keep(checker)
-    if !outcome.errors.isEmpty { throw ExitCode(2) }
-    if outcome.results.contains(where: { $0.problemCount > 0 }) { throw ExitCode(1) }
+    if !outcome.errors.isEmpty { return 2 }
+    return outcome.results.contains(where: { $0.problemCount > 0 }) ? 1 : 0
+  }
+
+  /// `elfdyn check-undefined FILE...` with no options, recognised without ArgumentParser's
+  /// reflection-based parse: the same request with every default.
+  static func plainInvocation(_ arguments: [String]) -> CheckRequest? {
+    guard arguments.count >= 3, arguments[1] == "check-undefined" else { return nil }
+    let files = Array(arguments[2...])
+    guard files.allSatisfy({ !$0.isEmpty && !$0.hasPrefix("-") }) else { return nil }
+    return CheckRequest(files: files)
   }
 }
 

@@ -145,6 +145,16 @@ import Testing
     #expect(plain.status == parsed.status)
   }
 
+  @Test func plainCheckUndefinedMatchesParsedForm() throws {
+    let module = "/usr/lib/python3.11/lib-dynload/_json.cpython-311-x86_64-linux-gnu.so"
+    for file in ["/usr/bin/ls", module] where FileManager.default.fileExists(atPath: file) {
+      let plain = try elfdyn(["check-undefined", file])
+      let parsed = try elfdyn(["check-undefined", "--format", "text", file])
+      #expect(plain.stdout == parsed.stdout)
+      #expect(plain.status == parsed.status)
+    }
+  }
+
   /// --root: a sysroot's cache, default directories and absolute runpaths; the environment's
   /// LD_LIBRARY_PATH does not apply there.
   @Test func rootIgnoresTheHostEnvironment() throws {
