@@ -7,7 +7,7 @@ BIN = .build/release/elfdyn
 TESTBIN = TestBinaries/out
 
 BUILD_PACKAGES = libelf-dev zlib1g-dev pkg-config
-TEST_PACKAGES = $(BUILD_PACKAGES) elfutils binutils gcc patchelf
+TEST_PACKAGES = $(BUILD_PACKAGES) elfutils binutils gcc patchelf lld mold
 BENCH_PACKAGES = $(BUILD_PACKAGES) hyperfine libtree pax-utils
 
 .PHONY: all build demo test testbinaries bench install completions clean deps-build deps-test deps-bench

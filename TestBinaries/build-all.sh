@@ -9,4 +9,5 @@ start=$(date +%s)
 "$here/demo/build-demo.sh" "$out/demo"
 "$here/build-tree.sh" "$out"
 "$here/build-cargo.sh" "$out"
+"$here/build-patch.sh" "$out"
 echo "TestBinaries built in $(( $(date +%s) - start )) s into $out" >&2

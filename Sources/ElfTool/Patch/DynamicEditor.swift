@@ -17,6 +17,13 @@ struct DynamicEditor {
 
   init(source: PatchSource) { self.source = source }
 
+  /// Tags whose value is the address of a table that may move with the sections after the program
+  /// header table.
+  static let addressTags: Set<Int64> = [
+    DynamicTag.hash, DynamicTag.strtab, DynamicTag.symtab, DynamicTag.rela, DynamicTag.rel, DynamicTag.jmprel,
+    DynamicTag.relr, DynamicTag.gnuHash, DynamicTag.versym, DynamicTag.verdef, DynamicTag.verneed,
+  ]
+
   /// Tags whose value is an offset into the dynamic string table.
   static let stringTags: Set<Int64> = [
     DynamicTag.needed, DynamicTag.soname, DynamicTag.rpath, DynamicTag.runpath, DynamicTag.filter,
@@ -452,11 +459,22 @@ struct DynamicEditor {
     let tableBytes = table.flatMap { codec.encode($0) }
 
     // The dynamic entries after the edit.
+    var movedTables: [UInt64: UInt64] = [:]
+    if case .moveBlock(_, _, let moved, _) = room, let blockDelta {
+      for index in moved where source.sections[index].addr != 0 {
+        movedTables[source.sections[index].addr] = source.sections[index].addr - blockDelta.oldAddress + blockDelta.address
+      }
+    }
     var entries = newLive
     for position in targets { entries[position].value = strsz }
     for index in entries.indices {
       if entries[index].tag == DynamicTag.strtab { entries[index].value = address(stringsOffset) }
       if entries[index].tag == DynamicTag.strsz { entries[index].value = newStrsz }
+      if Self.addressTags.contains(entries[index].tag), entries[index].tag != DynamicTag.strtab,
+        let moved = movedTables[entries[index].value]
+      {
+        entries[index].value = moved
+      }
     }
 
     // Tail pieces in order.
@@ -508,6 +526,7 @@ struct DynamicEditor {
     // Section headers, and the symbols defined in what moved.
     var addressDeltas: [Int: (old: UInt64, new: UInt64)] = [:]
     if var section = source.dynamicStringSection {
+      addressDeltas[section.index] = (section.addr, address(stringsOffset))
       section.offset = stringsOffset
       section.addr = address(stringsOffset)
       section.size = newStrsz
@@ -609,10 +628,17 @@ struct DynamicEditor {
     // Move .interp and notes that follow the table.
     guard !followers.isEmpty else { return .moveTable }
     let interp = phdrs.first { $0.type == ProgramHeader.interp }
+    let tableAddresses = Set(
+      source.liveEntries.filter { Self.addressTags.contains($0.tag) && $0.tag != DynamicTag.strtab }.map(\.value))
     func movable(_ section: SectionHeader) -> Bool {
       guard section.flags & SectionHeader.flagAlloc != 0, section.flags & SectionHeader.flagWrite == 0 else { return false }
       if section.type == SectionHeader.note { return true }
-      return section.type == SectionHeader.progbits && interp?.offset == section.offset && interp?.filesz == section.size
+      if section.type == SectionHeader.progbits && interp?.offset == section.offset && interp?.filesz == section.size {
+        return true
+      }
+      // A table the dynamic section points to (.dynsym, hash tables, versions, relocations): moved
+      // with its DT_ entry updated. Nothing else refers to these by address.
+      return section.addr != 0 && tableAddresses.contains(section.addr) && section.addr != source.stringTableAddress
     }
     var moved: [Int] = []
     var blockEnd = tableEnd
@@ -637,7 +663,7 @@ struct DynamicEditor {
           free = min(free, p.offset)
         }
       }
-      if blocked { break }
+      if blocked { continue }
       if free >= tableEnd, free - tableEnd >= entrySize {
         return .moveBlock(start: blockStart, end: blockEnd, sections: moved, segments: segments)
       }
