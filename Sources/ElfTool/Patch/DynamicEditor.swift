@@ -368,7 +368,12 @@ struct DynamicEditor {
 
     // Lay out the tail: [program header table] [moved block] [.dynamic] [.dynstr + the new string].
     var tailStart = try checked.alignUp(source.fileSize, 16, "the end of the file")
-    let segmentBase = try checked.alignUp(maxEnd, page, "the new segment's address")
+    // A gap of the largest dynamic symbol's size (address space only, no file bytes): eu-elflint
+    // counts a relocation against a symbol as touching [r_offset, r_offset + st_size], and would
+    // otherwise find relocations that "modify" the new read-only segment.
+    let gap = try checked.alignUp(try largestDynamicSymbolSize(), page, "the new segment's address")
+    let segmentBase = try checked.add(
+      try checked.alignUp(maxEnd, page, "the new segment's address"), gap, "the new segment's address")
     var vaddr: UInt64
     if case .moveTable = room, isProgram, let first = loads.min(by: { phdrs[$0].vaddr < phdrs[$1].vaddr }),
       phdrs[first].vaddr >= phdrs[first].offset
@@ -573,6 +578,17 @@ struct DynamicEditor {
       plan.details.append("the moved .dynamic is writable but no longer inside PT_GNU_RELRO")
     }
     return plan
+  }
+
+  /// The largest st_size in .dynsym (0 without section headers).
+  private func largestDynamicSymbolSize() throws(ElfError) -> UInt64 {
+    guard let dynsym = source.sections.first(where: { $0.type == SectionHeader.dynsym }) else { return 0 }
+    var largest: UInt64 = 0
+    try source.forEachSymbolWindow(section: dynsym) { _, symbols in
+      for symbol in symbols where symbol.size > largest { largest = symbol.size }
+      return true
+    }
+    return min(largest, 1 << 30)
   }
 
   /// Whether the loader may write into .dynamic (PT_DYNAMIC or the .dynamic section is writable, or
