@@ -11,6 +11,8 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 elfdyn=$(realpath "${1:?usage: rpath-compare.sh ELFDYN [PATCHELF...]}")
 shift
 tools=("elfdyn" "$@")
+# A label per tool: elfdyn, patchelf-0.19.1, patchelf-0.14.3...
+label() { if [ "$1" = elfdyn ]; then echo elfdyn; else echo "patchelf-$("$1" --version | awk '{print $2}')"; fi; }
 testbin=${TESTBIN:-$here/TestBinaries/out}
 toolchain=$(rustc --print sysroot 2>/dev/null || echo /root/.rustup/toolchains/stable-x86_64-unknown-linux-gnu)
 driver=$(ls "$toolchain"/lib/librustc_driver-*.so 2>/dev/null | head -1)
@@ -43,7 +45,12 @@ check() {
   local file=$1 kind=$2
   case $kind in
     exe) timeout 20 "$file" --version >/dev/null 2>&1 ;;
-    lib) timeout 20 "$testbin/patch/bin/dlopen-check" "$file" >/dev/null 2>&1 ;;
+    lib)
+      case $file in
+        # It cannot be dlopen-ed (static TLS); rustc loads it, found first through LD_LIBRARY_PATH.
+        *librustc_driver-*) LD_LIBRARY_PATH=$(dirname "$file") timeout 20 "$toolchain/bin/rustc" --version >/dev/null 2>&1 ;;
+        *) timeout 20 "$testbin/patch/bin/dlopen-check" "$file" >/dev/null 2>&1 ;;
+      esac ;;
     foreign) readelf -dW "$file" >/dev/null 2>&1 ;;
   esac
 }
@@ -60,7 +67,7 @@ printf 'tool\tfile\tkind\tstrategy\tbytes_added\tnew_elflint\truns\truns_after_s
 declare -A total_new total_bytes total_fail files_with_new
 run_tool() {
   local tool=$1 name=$2 src=$3 value=$4 kind=$5 env_before=$6
-  local dir=$work/$(basename "$tool")/$name
+  local dir=$work/$(label "$tool")/$name
   mkdir -p "$dir"
   local file=$dir/$(basename "$src")
   cp -p "$src" "$file"
@@ -85,10 +92,10 @@ run_tool() {
     stripped=strip-failed
   fi
   if readelf -dW "$file" 2>/dev/null | grep -qF "[$value]"; then readback=yes; else readback=no; fi
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(basename "$tool")" "$name" "$kind" "$strategy" \
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(label "$tool")" "$name" "$kind" "$strategy" \
     "$((after_size - before_size))" "$new" "$runs" "$stripped" "$readback"
   local t
-  t=$(basename "$tool")
+  t=$(label "$tool")
   total_new[$t]=$(( ${total_new[$t]:-0} + new ))
   total_bytes[$t]=$(( ${total_bytes[$t]:-0} + after_size - before_size ))
   [ "$new" -gt 0 ] && files_with_new[$t]=$(( ${files_with_new[$t]:-0} + 1 ))
@@ -112,15 +119,15 @@ if [ -f "$testbin/patch/cases.tsv" ]; then
     k=foreign
     [ "$arch" = x86_64 ] && { [ "$kind" = shared ] && k=lib || k=exe; }
     for tool in "${tools[@]}"; do
-      mkdir -p "$work/$(basename "$tool")/dep"
-      cp -p "$testbin/patch/dep/libpdep.so" "$work/$(basename "$tool")/dep/"
+      mkdir -p "$work/$(label "$tool")/dep"
+      cp -p "$testbin/patch/dep/libpdep.so" "$work/$(label "$tool")/dep/"
       run_tool "$tool" "$name" "$path" "\$ORIGIN/../dep$padding" "$k" ""
     done
   done <"$testbin/patch/cases.tsv"
 fi
 echo
 for tool in "${tools[@]}"; do
-  t=$(basename "$tool")
+  t=$(label "$tool")
   echo "# $t: $count files, ${files_with_new[$t]:-0} with new eu-elflint findings (${total_new[$t]:-0} findings)," \
     "${total_fail[$t]:-0} failing a run/strip/readelf check, ${total_bytes[$t]:-0} bytes added in total"
 done

@@ -296,7 +296,9 @@ struct DynamicEditor {
     else { return nil }
     let load = phdrs[loadIndex]
     let maxVaddr = phdrs.filter { $0.type == ProgramHeader.load }.map(\.vaddr).max() ?? 0
-    guard load.offset + load.filesz == source.fileSize, load.memsz == load.filesz, load.vaddr == maxVaddr else {
+    guard load.offset.addingReportingOverflow(load.filesz) == (source.fileSize, false), load.memsz == load.filesz,
+      load.vaddr == maxVaddr
+    else {
       return nil
     }
     if !source.sections.isEmpty, source.dynamicStringSection == nil { return nil }
@@ -386,12 +388,15 @@ struct DynamicEditor {
       }
       vaddr = base + tailStart
     } else {
-      vaddr = segmentBase + tailStart % page
+      vaddr = try checked.add(segmentBase, tailStart % page, "the new segment's address")
     }
     var cursor = tailStart
     var tableOffset: UInt64?
     let newPhnum: Int
     if case .nullSlot = room { newPhnum = header.phnum } else { newPhnum = header.phnum + 1 }
+    guard newPhnum < 0xffff else {
+      throw ElfError(path, .usage, "the program header table is full (65534 entries)")
+    }
     if case .moveTable = room {
       tableOffset = cursor
       cursor += UInt64(newPhnum) * entrySize
@@ -436,7 +441,7 @@ struct DynamicEditor {
       blockDelta = (blockOffset, address(blockOffset), oldAddress)
       for index in segments {
         table[index].offset = table[index].offset - start + blockOffset
-        table[index].vaddr = table[index].vaddr - oldAddress + address(blockOffset)
+        table[index].vaddr = table[index].vaddr &- oldAddress &+ address(blockOffset)
         table[index].paddr = table[index].vaddr
       }
     }
@@ -467,7 +472,7 @@ struct DynamicEditor {
     var movedTables: [UInt64: UInt64] = [:]
     if case .moveBlock(_, _, let moved, _) = room, let blockDelta {
       for index in moved where source.sections[index].addr != 0 {
-        movedTables[source.sections[index].addr] = source.sections[index].addr - blockDelta.oldAddress + blockDelta.address
+        movedTables[source.sections[index].addr] = source.sections[index].addr &- blockDelta.oldAddress &+ blockDelta.address
       }
     }
     var entries = newLive
@@ -547,7 +552,7 @@ struct DynamicEditor {
     if case .moveBlock(let start, _, let moved, _) = room, let blockOffset, let blockDelta {
       for index in moved {
         var section = source.sections[index]
-        let newAddress = section.addr - blockDelta.oldAddress + blockDelta.address
+        let newAddress = section.addr &- blockDelta.oldAddress &+ blockDelta.address
         addressDeltas[index] = (section.addr, newAddress)
         section.offset = section.offset - start + blockOffset
         section.addr = newAddress
@@ -612,7 +617,7 @@ struct DynamicEditor {
   /// The virtual address of a file offset, through the PT_LOAD whose file image holds it.
   private func addressOfOffset(_ offset: UInt64) -> UInt64? {
     for phdr in source.programHeaders where phdr.type == ProgramHeader.load {
-      if offset >= phdr.offset, offset - phdr.offset < phdr.filesz { return phdr.vaddr + (offset - phdr.offset) }
+      if offset >= phdr.offset, offset - phdr.offset < phdr.filesz { return phdr.vaddr &+ (offset - phdr.offset) }
     }
     return nil
   }
@@ -625,9 +630,9 @@ struct DynamicEditor {
     let phoff = source.header.phoff
     // The PT_LOAD that maps the table (executables need it mapped); the table may only grow inside it.
     let covering = phdrs.first {
-      $0.type == ProgramHeader.load && phoff >= $0.offset && tableEnd <= $0.offset + $0.filesz
+      $0.type == ProgramHeader.load && phoff >= $0.offset && tableEnd - $0.offset <= $0.filesz
     }
-    var limit = covering.map { $0.offset + $0.filesz } ?? source.fileSize
+    var limit = covering.map { $0.offset &+ $0.filesz } ?? source.fileSize
     if source.header.shoff >= tableEnd, source.header.shnum > 0 { limit = min(limit, source.header.shoff) }
     limit = min(limit, source.fileSize)
     // Sections and segments that start after the table, by offset.
@@ -661,6 +666,7 @@ struct DynamicEditor {
     for (position, section) in followers.enumerated() {
       guard movable(section) else { break }
       moved.append(section.index)
+      guard section.offset.addingReportingOverflow(section.size).overflow == false else { break }
       blockEnd = max(blockEnd, section.offset + section.size)
       let next = position + 1 < followers.count ? followers[position + 1].offset : limit
       var free = min(next, limit)
@@ -671,7 +677,7 @@ struct DynamicEditor {
       for index in segmentStarts where phdrs[index].offset < free {
         let p = phdrs[index]
         let kind = p.type == ProgramHeader.interp || p.type == ProgramHeader.note || p.type == ProgramHeader.gnuProperty
-        if kind, p.offset >= blockStart, p.offset + p.filesz <= blockEnd {
+        if kind, p.offset >= blockStart, p.offset <= blockEnd, p.filesz <= blockEnd - p.offset {
           segments.append(index)
         } else if p.offset < blockEnd {
           blocked = true

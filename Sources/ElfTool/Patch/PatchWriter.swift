@@ -86,9 +86,12 @@ struct PatchWriter {
     let path = file.path
     let directory = Paths.directory(of: path, cwd: Paths.currentDirectory())
     var template = Array(Paths.join(directory, "." + Paths.basename(path) + ".elfdyn-XXXXXX").utf8CString)
-    let out = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+    let out = template.withUnsafeMutableBufferPointer { buffer -> Int32 in
+      guard let base = buffer.baseAddress else { return -1 }
+      return mkstemp(base)
+    }
     guard out >= 0 else { throw posixError(path, "cannot create a temporary file in \(directory)") }
-    let temporary = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+    let temporary = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     var renamed = false
     defer {
       Glibc.close(out)
