@@ -300,6 +300,40 @@ import Testing
     #expect(outcomes.first?["missing"] as? [String] == ["libpdep.so"])
   }
 
+  /// --recursive gives the libraries of the closure their own runpath (DT_RUNPATH is not inherited).
+  @Test func recursiveGivesLibrariesTheirOwnRunpath() throws {
+    let out = try Fixtures.requireTestBinaries()
+    let work = try temporaryDirectory("elfdyn-setrpath-demo")
+    defer { try? FileManager.default.removeItem(atPath: work) }
+    #expect(try run("/bin/cp", ["-a", out + "/demo/project", out + "/demo/toolchain", work]).status == 0)
+    let project = work + "/project"
+    let (result, outcomes) = try Self.setRpath(
+      ["--recursive", "target/debug/app", "-L", "target/debug/deps", "-L", "../toolchain/lib"], cwd: project)
+    #expect(result.status == 0, "\(result.stdout) \(result.stderr)")
+    let toolchain = try #require(Paths.realPath(work + "/toolchain/lib"))
+    #expect(outcomes.first?["after"] as? String == "$ORIGIN/deps:" + toolchain)
+    let greet = try #require(outcomes.first { ($0["file"] as? String)?.hasSuffix("libgreet.so") == true })
+    #expect(greet["fromClosure"] as? Bool == true)
+    #expect(greet["after"] as? String == toolchain)
+    #expect(try Self.readelfRunpath(project + "/target/debug/deps/libgreet.so") == toolchain)
+    #expect(try run(project + "/target/debug/app", []).status == 0)
+    // --relative-all: the toolchain directory too is $ORIGIN-relative.
+    let (_, relative) = try Self.setRpath(["--relative-all", "--dry-run", "target/debug/app", "-L", "target/debug/deps", "-L", "../toolchain/lib"], cwd: project)
+    #expect(relative.first?["after"] as? String == "$ORIGIN/deps:$ORIGIN/../../../toolchain/lib")
+  }
+
+  @Test func usageErrorsAreExitTwo() throws {
+    for arguments in [["--rpath", "/a", "--remove", "x"], ["--recursive", "--print", "x"], ["--tag", "neither", "x"]] {
+      let result = try elfdyn(["set-rpath"] + arguments)
+      #expect(result.status == 2, "\(arguments): \(result.stderr)")
+    }
+    let work = try temporaryDirectory("elfdyn-setrpath-nocargo")
+    defer { try? FileManager.default.removeItem(atPath: work) }
+    let none = try elfdyn(["set-rpath"], cwd: work)
+    #expect(none.status == 2)
+    #expect(none.stderr.contains("Cargo"), "\(none.stderr)")
+  }
+
   // MARK: - Files and their metadata
 
   @Test func readOnlyFileKeepsModeOwnerAndTimes() throws {
