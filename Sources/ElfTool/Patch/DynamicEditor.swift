@@ -127,6 +127,10 @@ struct DynamicEditor {
     let keptPositions: [Int] = keep.map { index in index - drop.filter { $0 < index }.count }
     let targetPositions = keptPositions + (newEntryIndex.map { [$0] } ?? [])
     let moveDynamic = newEntryIndex != nil && !hasSpareSlot(forCount: newLive.count)
+    if moveDynamic && source.identity.machine == .mips {
+      // DT_MIPS_RLD_MAP_REL is relative to its own entry's address: .dynamic cannot simply move.
+      throw ElfError(path, .usage, "a new entry needs .dynamic to move, which elfdyn does not do for MIPS files")
+    }
     if let newEntryIndex, !moveDynamic {
       plan.details.append("a new \(RunpathTag(tag: newLive[newEntryIndex].tag).name) entry went into a spare DT_NULL slot")
     }
