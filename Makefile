@@ -8,7 +8,7 @@ TESTBIN = TestBinaries/out
 
 BUILD_PACKAGES = libelf-dev zlib1g-dev pkg-config
 TEST_PACKAGES = $(BUILD_PACKAGES) elfutils binutils gcc patchelf lld mold
-BENCH_PACKAGES = $(BUILD_PACKAGES) hyperfine libtree pax-utils
+BENCH_PACKAGES = $(BUILD_PACKAGES) hyperfine libtree pax-utils patchelf time elfutils
 
 .PHONY: all build demo test testbinaries bench install completions clean deps-build deps-test deps-bench
 

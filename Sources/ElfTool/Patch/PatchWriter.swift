@@ -90,7 +90,10 @@ struct PatchWriter {
       guard let base = buffer.baseAddress else { return -1 }
       return mkstemp(base)
     }
-    guard out >= 0 else { throw posixError(path, "cannot create a temporary file in \(directory)") }
+    guard out >= 0 else {
+      let error = posixError(path, "cannot create a temporary file in \(directory)")
+      throw ElfError(error.path, error.kind, error.message + " (--in-place writes into the file itself)")
+    }
     let temporary = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     var renamed = false
     defer {

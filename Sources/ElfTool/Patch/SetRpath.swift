@@ -190,7 +190,7 @@ public struct SetRpath {
             + "(give its directory with -L, or use --allow-missing to write the rest)"
           return outcome
         }
-        if computed.isEmpty && request.tag == nil {
+        if computed.isEmpty {
           change = nil
           outcome.details.append("every needed library is found without a runpath entry")
         } else {
@@ -247,6 +247,10 @@ public struct SetRpath {
       try verify(written, original: original, expected: expected, tag: expectedTag, sources: planned, real: real)
     }
     outcome.status = .written
+    if request.writeMode == .replace, locked.status.st_nlink > 1 {
+      outcome.details.append(
+        "the file had \(locked.status.st_nlink) hard links: the other names keep the old content (--in-place changes them all)")
+    }
   }
 
   /// Re-reads the result and re-resolves it: the value reads back, nothing else in the dynamic
