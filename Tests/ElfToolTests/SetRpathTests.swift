@@ -220,6 +220,15 @@ import Testing
     // The old string was the segment's last: the new one replaced it.
     #expect(Self.bytes(file).count - size == "/second/longer/value".utf8.count - "/first".utf8.count)
     #expect(try Self.works(file, kind: "shared"))
+    // Shorter (in place), then longer again: the string goes over the old one, the file does not grow.
+    let grownSize = Self.bytes(file).count
+    let (shorter, shorterOutcome) = try Self.setRpath(["--rpath", "$ORIGIN/../dep", file])
+    #expect(shorter.status == 0)
+    #expect(shorterOutcome.first?["strategy"] as? String == "in-place")
+    let (longer, _) = try Self.setRpath(["--rpath", "$ORIGIN/../dep:/second/longer/value", file])
+    #expect(longer.status == 0)
+    #expect(Self.bytes(file).count == grownSize)
+    #expect(try Self.works(file, kind: "shared"))
   }
 
   @Test func removeAndUnchanged() throws {

@@ -307,7 +307,18 @@ struct DynamicEditor {
     }
     if !source.sections.isEmpty, source.dynamicStringSection == nil { return nil }
     var start = strsz
-    if let reclaim, reclaim.offset + reclaim.length + 1 == strsz { start = reclaim.offset }
+    if let reclaim {
+      // The old value is the table's last string (possibly followed by the NUL padding of an earlier,
+      // shorter in-place edit): the new one is written over it.
+      let after = reclaim.offset + reclaim.length + 1
+      if after == strsz {
+        start = reclaim.offset
+      } else if after < strsz, strsz - after <= 65536 {
+        let rest = try source.read(
+          offset: source.stringTableOffset + after, count: Int(strsz - after), what: "the dynamic string table")
+        if rest.allSatisfy({ $0 == 0 }) { start = reclaim.offset }
+      }
+    }
     let newSize = start + UInt64(value.count) + 1
     var grown = load
     grown.filesz = load.filesz - strsz + newSize
