@@ -377,6 +377,35 @@ import Testing
     #expect(missing.status == 2)
   }
 
+  /// Truncated and corrupted copies of files of each linker: exit status 0, 1 or 2, never a trap.
+  @Test(arguments: ["lld-pie", "bfd-pie-runpath", "mold-shared", "lld-shared-s390x-none"])
+  func corruptedInputNeverTraps(_ name: String) throws {
+    let testCase = try matrixCase(name)
+    let work = try temporaryDirectory("elfdyn-setrpath-fuzz")
+    defer { try? FileManager.default.removeItem(atPath: work) }
+    let original = [UInt8](Self.bytes(testCase.path))
+    var seed: UInt64 = 0x9e37_79b9_7f4a_7c15 &+ UInt64(name.utf8.count)
+    func next(_ bound: Int) -> Int {
+      seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+      return Int((seed >> 33) % UInt64(max(bound, 1)))
+    }
+    for round in 0..<40 {
+      var bytes = original
+      if round % 3 == 0 {
+        bytes = Array(bytes.prefix(next(bytes.count)))
+      } else {
+        for _ in 0...next(8) { bytes[next(min(bytes.count, 0x3000))] = UInt8(next(256)) }
+      }
+      let file = work + "/f\(round)"
+      try Data(bytes).write(to: URL(fileURLWithPath: file))
+      let result = try elfdyn(["set-rpath", "--rpath", Self.longValue, file])
+      #expect((0...2).contains(result.status), "round \(round): status \(result.status) \(result.stderr)")
+      if result.status == 2 {
+        #expect(Self.bytes(file) == Data(bytes), "round \(round): a failed edit changed the file")
+      }
+    }
+  }
+
   /// A write that fails half-way (the file size limit) leaves the file byte for byte as it was, in
   /// both write modes; --in-place rolls back what it wrote.
   @Test(arguments: [false, true])

@@ -271,10 +271,13 @@ public struct SetRpath {
     else {
       throw ElfError(real, .malformed, "after the edit the dynamic section reads back differently (internal error)")
     }
-    guard !sources.isEmpty else { return }
+    // Re-resolved always (the result must at least resolve like any input); for computed values
+    // without -L and LD_LIBRARY_PATH, so that only the new runpath can find the libraries.
     var options = request.search
-    options.libraryPath = []
-    options.environmentLibraryPath = nil
+    if !sources.isEmpty {
+      options.libraryPath = []
+      options.environmentLibraryPath = nil
+    }
     let graph = try Resolver(options: options).resolve(written)
     for source in sources {
       let edge = graph.edges.first?.first { $0.name == source.library }
