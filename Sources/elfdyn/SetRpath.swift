@@ -12,29 +12,29 @@ struct SetRpath: ParsableCommand {
     commandName: "set-rpath",
     abstract: "Write $ORIGIN-relative runpaths computed from where the needed libraries are.",
     discussion: """
-      With no mode option, each file's runpath is computed: its DT_NEEDED libraries are resolved as
-      `elfdyn tree` does (current runpath, -L, LD_LIBRARY_PATH, and in a Cargo build target/<profile>/deps
-      and the Rust toolchain's library directory); every library found outside the system directories
-      gets an entry, $ORIGIN-relative when it is inside the project tree (the current directory, or
-      --relative-to), absolute otherwise.
+      With no mode option, each file's runpath is computed: its DT_NEEDED libraries are resolved as \
+      `elfdyn tree` does (current runpath, -L, LD_LIBRARY_PATH, and in a Cargo build \
+      target/<profile>/deps and the Rust toolchain's library directory); every library found outside \
+      the system directories gets an entry, $ORIGIN-relative when it is inside the project tree (the \
+      current directory, or --relative-to), absolute otherwise.
 
-      With no file, every executable and dylib of the Cargo target directory (target/debug, or
+      With no file, every executable and dylib of the Cargo target directory (target/debug, or \
       --profile, or CARGO_TARGET_DIR) and its deps/ and examples/ is changed.
 
-      The file is written to a temporary file in the same directory and renamed over the original,
-      keeping mode, owner and times; --in-place writes into the same inode instead (keeps hard links;
-      not atomic if the machine crashes mid-write, but a failed edit is rolled back). Every result is
+      The file is written to a temporary file in the same directory and renamed over the original, \
+      keeping mode, owner and times; --in-place writes into the same inode instead (keeps hard links; \
+      not atomic if the machine crashes mid-write, but a failed edit is rolled back). Every result is \
       re-read and re-resolved before it is reported.
 
       Examples:
-        elfdyn set-rpath                                  # fix a Cargo build: target/debug
+        elfdyn set-rpath                       # fix a Cargo build (target/debug)
         elfdyn set-rpath target/debug/app -L target/debug/deps
         elfdyn set-rpath --recursive --dry-run app
         elfdyn set-rpath --rpath '$ORIGIN/../lib' bin/tool
         elfdyn set-rpath --add /opt/vendor/lib --tag rpath libx.so
         elfdyn set-rpath --print /usr/bin/* 2>/dev/null
 
-      Exit status: 0 done (or nothing to do), 1 some file could not be fixed (a library not found),
+      Exit status: 0 done (or nothing to do), 1 some file could not be fixed (a library not found), \
       2 bad input or usage.
       """)
 
