@@ -7,8 +7,8 @@ BIN = .build/release/elfdyn
 TESTBIN = TestBinaries/out
 
 BUILD_PACKAGES = libelf-dev zlib1g-dev pkg-config
-TEST_PACKAGES = $(BUILD_PACKAGES) elfutils binutils gcc patchelf
-BENCH_PACKAGES = $(BUILD_PACKAGES) hyperfine libtree pax-utils
+TEST_PACKAGES = $(BUILD_PACKAGES) elfutils binutils gcc patchelf lld mold
+BENCH_PACKAGES = $(BUILD_PACKAGES) hyperfine libtree pax-utils patchelf time elfutils
 
 .PHONY: all build demo test test-asan testbinaries bench fuzz install completions clean deps-build deps-test deps-bench
 

@@ -10,4 +10,5 @@ start=$(date +%s)
 "$here/build-tree.sh" "$out"
 "$here/build-symbols.sh" "$out"
 "$here/build-cargo.sh" "$out"
+"$here/build-patch.sh" "$out"
 echo "TestBinaries built in $(( $(date +%s) - start )) s into $out" >&2

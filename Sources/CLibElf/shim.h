@@ -11,6 +11,9 @@
 #include <elf.h>
 #include <sys/auxv.h>
 #include <gnu/libc-version.h>
+#include <errno.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
@@ -26,6 +29,19 @@ static inline unsigned long elfdyn_r_type(unsigned long info, int is64) {
   return is64 ? GELF_R_TYPE(info) : ELF32_R_TYPE((unsigned int)info);
 }
 static inline unsigned int elfdyn_ev_current(void) { return EV_CURRENT; }
+
+/// copy_file_range(2), which Swift's Glibc module does not declare (it needs _GNU_SOURCE): copies
+/// in the kernel, without the bytes passing through this process. -1 with errno set on failure.
+static inline long elfdyn_copy_file_range(int fd_in, long long *off_in, int fd_out, long long *off_out,
+                                          unsigned long len) {
+#ifdef SYS_copy_file_range
+  return syscall(SYS_copy_file_range, fd_in, off_in, fd_out, off_out, len, 0u);
+#else
+  (void)fd_in; (void)off_in; (void)fd_out; (void)off_out; (void)len;
+  errno = ENOSYS;
+  return -1;
+#endif
+}
 
 /// The x86-64 micro-architecture level (1 to 4) of this CPU, as glibc's
 /// glibc-hwcaps selection computes it; 0 on other architectures.

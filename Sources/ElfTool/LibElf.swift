@@ -12,7 +12,8 @@ internal import CLibElf
 
 /// An `Elf *` handle; a distinct type so it cannot be mixed up with other C pointers.
 struct ElfHandle {
-  fileprivate let raw: OpaquePointer
+  /// Used only by LibElf.swift and LibElfPatch.swift, the libelf layer.
+  let raw: OpaquePointer
 }
 
 /// elf_version(EV_CURRENT), once per process.
@@ -86,8 +87,9 @@ struct Words<T: FixedWidthInteger> {
 final class ElfImage {
   let path: String
   let fileSize: UInt64
-  fileprivate let handle: ElfHandle
-  private var descriptor: Int32
+  /// The libelf handle and the descriptor: used only by LibElf.swift and LibElfPatch.swift.
+  let handle: ElfHandle
+  private(set) var descriptor: Int32
   let identity: ElfIdentity
   /// Device and inode, for the loader's "already loaded under another name" check.
   let fileID: FileID

@@ -19,4 +19,14 @@ echo
 echo "With the directories given (-L works like LD_LIBRARY_PATH), everything resolves:"
 run "$bin" tree target/debug/app --color always -L target/debug/deps -L ../toolchain/lib
 run "$bin" tree --flat target/debug/app -L target/debug/deps -L ../toolchain/lib
+echo
+echo "elfdyn set-rpath writes those directories into the program's DT_RUNPATH, \$ORIGIN-relative for"
+echo "what is inside the project (the current directory), so the program starts as it is:"
+run "$bin" set-rpath target/debug/app -L target/debug/deps -L ../toolchain/lib --color always
+run sh -c "readelf -d target/debug/app | grep -E 'NEEDED|RUNPATH'"
+run ./target/debug/app
+echo
+echo "Running it again changes nothing; --print shows the value:"
+run "$bin" set-rpath target/debug/app -L target/debug/deps -L ../toolchain/lib --color always
+run "$bin" set-rpath --print target/debug/app
 exit 0

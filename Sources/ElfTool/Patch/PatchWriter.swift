@@ -1,0 +1,243 @@
+internal import CLibElf
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#endif
+
+/// How an edit reaches the disk.
+public enum WriteMode: Sendable {
+  /// A temporary file in the same directory, fsync, rename over the original: atomic, keeps mode,
+  /// owner and times, gives the path a new inode (hard links keep the old content).
+  case replace
+  /// The changed ranges written into the original inode (keeps hard links). Not atomic against a
+  /// crash; a failed edit is rolled back.
+  case inPlace
+}
+
+/// An open, flock-ed file: the descriptor stays locked (LOCK_EX) until `close()`.
+final class LockedFile {
+  let path: String
+  let descriptor: Int32
+  let status: stat
+
+  /// Opens `path` (read-only for `.replace`, read-write for `.inPlace`) and takes an exclusive flock.
+  /// Retries when another process replaced the file while this one waited for the lock.
+  init(path: String, mode: WriteMode) throws(ElfError) {
+    self.path = path
+    var attempts = 0
+    while true {
+      attempts += 1
+      let flags = (mode == .inPlace ? O_RDWR : O_RDONLY) | O_CLOEXEC
+      let fd = open(path, flags)
+      guard fd >= 0 else { throw posixError(path, "cannot open it\(mode == .inPlace ? " for writing" : "")") }
+      while flock(fd, LOCK_EX) != 0 {
+        if errno == EINTR { continue }
+        let error = posixError(path, "cannot lock it")
+        Glibc.close(fd)
+        throw error
+      }
+      var opened = stat()
+      var named = stat()
+      guard fstat(fd, &opened) == 0 else {
+        let error = posixError(path, "cannot read its status")
+        Glibc.close(fd)
+        throw error
+      }
+      if stat(path, &named) == 0, named.st_ino == opened.st_ino, named.st_dev == opened.st_dev || attempts > 5 {
+        guard (opened.st_mode & S_IFMT) == S_IFREG else {
+          Glibc.close(fd)
+          throw ElfError(path, .io(errno: 0), "not a regular file")
+        }
+        descriptor = fd
+        status = opened
+        return
+      }
+      Glibc.close(fd)
+      if attempts > 5 { throw ElfError(path, .io(errno: 0), "the file keeps being replaced while elfdyn waits for it") }
+    }
+  }
+
+  func close() { _ = Glibc.close(descriptor) }
+}
+
+func posixError(_ path: String, _ what: String) -> ElfError {
+  let code = errno
+  return ElfError(path, .io(errno: code), "\(what): \(String(cString: strerror(code)))")
+}
+
+/// Writes an `EditPlan`: copies the unchanged bytes with copy_file_range, writes only the changed
+/// ranges, and lets a check see the result before it replaces the original.
+struct PatchWriter {
+  let file: LockedFile
+  let mode: WriteMode
+
+  /// Applies `plan`. `verify` gets the path of the result (a temporary file for `.replace`) and
+  /// throws when the result is not right; the original is then left exactly as it was.
+  func apply(_ plan: EditPlan, verify: (String) throws(ElfError) -> Void) throws(ElfError) {
+    switch mode {
+    case .replace: try replace(plan, verify: verify)
+    case .inPlace: try writeInPlace(plan, verify: verify)
+    }
+  }
+
+  private func replace(_ plan: EditPlan, verify: (String) throws(ElfError) -> Void) throws(ElfError) {
+    let path = file.path
+    let directory = Paths.directory(of: path, cwd: Paths.currentDirectory())
+    var template = Array(Paths.join(directory, "." + Paths.basename(path) + ".elfdyn-XXXXXX").utf8CString)
+    let out = template.withUnsafeMutableBufferPointer { buffer -> Int32 in
+      guard let base = buffer.baseAddress else { return -1 }
+      return mkstemp(base)
+    }
+    guard out >= 0 else {
+      let error = posixError(path, "cannot create a temporary file in \(directory)")
+      throw ElfError(error.path, error.kind, error.message + " (--in-place writes into the file itself)")
+    }
+    let temporary = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    var renamed = false
+    defer {
+      Glibc.close(out)
+      if !renamed { unlink(temporary) }
+    }
+    try copy(from: file.descriptor, at: 0, to: out, at: 0, count: plan.tailOffset)
+    for write in plan.writes { try pwriteAll(out, write.bytes, at: write.offset, path: temporary) }
+    try writeTail(plan, to: out, path: temporary)
+    guard ftruncate(out, off_t(plan.newFileSize)) == 0 else { throw posixError(temporary, "cannot set its size") }
+    // Owner first: chown may clear set-user-ID bits that chmod then restores.
+    _ = fchown(out, file.status.st_uid, file.status.st_gid)
+    guard fchmod(out, file.status.st_mode & 0o7777) == 0 else { throw posixError(temporary, "cannot set its mode") }
+    try restoreTimes(out, path: temporary)
+    guard fsync(out) == 0 else { throw posixError(temporary, "cannot sync it to disk") }
+    try verify(temporary)
+    guard rename(temporary, path) == 0 else { throw posixError(path, "cannot replace it") }
+    renamed = true
+    let dir = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+    if dir >= 0 {
+      _ = fsync(dir)
+      Glibc.close(dir)
+    }
+  }
+
+  private func writeInPlace(_ plan: EditPlan, verify: (String) throws(ElfError) -> Void) throws(ElfError) {
+    let fd = file.descriptor
+    let path = file.path
+    let original = plan.originalSize
+    // What the edit overwrites, to put back if anything fails.
+    var saved: [(offset: UInt64, bytes: [UInt8])] = []
+    for write in plan.writes {
+      saved.append((write.offset, try preadAll(fd, count: write.bytes.count, at: write.offset, path: path)))
+    }
+    if plan.tailOffset < original {
+      saved.append((plan.tailOffset, try preadAll(fd, count: Int(original - plan.tailOffset), at: plan.tailOffset, path: path)))
+    }
+    func rollBack() {
+      _ = ftruncate(fd, off_t(original))
+      for range in saved.reversed() { try? pwriteAll(fd, range.bytes, at: range.offset, path: path) }
+      _ = fsync(fd)
+      try? restoreTimes(fd, path: path)
+    }
+    do throws(ElfError) {
+      // The appended bytes first: nothing refers to them until the headers are written.
+      try writeTail(plan, to: fd, path: path)
+      guard ftruncate(fd, off_t(plan.newFileSize)) == 0 else { throw posixError(path, "cannot set its size") }
+      for write in plan.writes { try pwriteAll(fd, write.bytes, at: write.offset, path: path) }
+      guard fsync(fd) == 0 else { throw posixError(path, "cannot sync it to disk") }
+      try restoreTimes(fd, path: path)
+      try verify(path)
+    } catch {
+      rollBack()
+      throw error
+    }
+  }
+
+  private func writeTail(_ plan: EditPlan, to out: Int32, path: String) throws(ElfError) {
+    var position = plan.tailOffset
+    for piece in plan.tail {
+      switch piece {
+      case .bytes(let bytes): try pwriteAll(out, bytes, at: position, path: path)
+      case .zeros(let count):
+        var left = count
+        var at = position
+        let block = [UInt8](repeating: 0, count: 65536)
+        while left > 0 {
+          let n = Int(min(left, UInt64(block.count)))
+          try pwriteAll(out, Array(block[..<n]), at: at, path: path)
+          left -= UInt64(n)
+          at += UInt64(n)
+        }
+      case .copy(let from, let count): try copy(from: file.descriptor, at: from, to: out, at: position, count: count)
+      }
+      position += piece.size
+    }
+  }
+
+  private func restoreTimes(_ fd: Int32, path: String) throws(ElfError) {
+    var times = [file.status.st_atim, file.status.st_mtim]
+    guard futimens(fd, &times) == 0 else { throw posixError(path, "cannot restore its times") }
+  }
+
+  /// copy_file_range in the kernel; read and write through a 1 MiB buffer where it is not supported.
+  private func copy(from input: Int32, at inputOffset: UInt64, to output: Int32, at outputOffset: UInt64, count: UInt64)
+    throws(ElfError)
+  {
+    var inOff = Int64(inputOffset)
+    var outOff = Int64(outputOffset)
+    var left = count
+    var useFallback = false
+    while left > 0 && !useFallback {
+      let n = elfdyn_copy_file_range(input, &inOff, output, &outOff, UInt(min(left, 1 << 30)))
+      if n > 0 {
+        left -= UInt64(n)
+      } else if n == 0 {
+        throw ElfError(file.path, .malformed, "the file ended while it was being copied")
+      } else if errno == EINTR {
+        continue
+      } else if [EXDEV, EINVAL, ENOSYS, EOPNOTSUPP, EBADF].contains(errno) {
+        useFallback = true
+      } else {
+        throw posixError(file.path, "cannot copy it")
+      }
+    }
+    var buffer = [UInt8](repeating: 0, count: 1 << 20)
+    while left > 0 {
+      let n = buffer.withUnsafeMutableBytes { pread(input, $0.baseAddress, Int(min(left, UInt64($0.count))), off_t(inOff)) }
+      if n < 0 {
+        if errno == EINTR { continue }
+        throw posixError(file.path, "cannot read it")
+      }
+      if n == 0 { throw ElfError(file.path, .malformed, "the file ended while it was being copied") }
+      try pwriteAll(output, Array(buffer[..<n]), at: UInt64(outOff), path: file.path)
+      inOff += Int64(n)
+      outOff += Int64(n)
+      left -= UInt64(n)
+    }
+  }
+}
+
+func pwriteAll(_ fd: Int32, _ bytes: [UInt8], at offset: UInt64, path: String) throws(ElfError) {
+  var done = 0
+  while done < bytes.count {
+    let n = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress.map { $0 + done }, bytes.count - done, off_t(offset) + off_t(done)) }
+    if n < 0 {
+      if errno == EINTR { continue }
+      throw posixError(path, "cannot write it")
+    }
+    done += n
+  }
+}
+
+func preadAll(_ fd: Int32, count: Int, at offset: UInt64, path: String) throws(ElfError) -> [UInt8] {
+  var buffer = [UInt8](repeating: 0, count: count)
+  var done = 0
+  while done < count {
+    let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress.map { $0 + done }, count - done, off_t(offset) + off_t(done)) }
+    if n < 0 {
+      if errno == EINTR { continue }
+      throw posixError(path, "cannot read it")
+    }
+    if n == 0 { break }
+    done += n
+  }
+  return Array(buffer[..<done])
+}
