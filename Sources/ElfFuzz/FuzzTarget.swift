@@ -23,6 +23,7 @@ func exercise(_ data: UnsafeRawBufferPointer, scratch: String) {
 }
 
 func exerciseFile(_ path: String) {
+  defer { exerciseSetRpath(path) }
   guard let file = try? ElfFile(path: path) else { return }
   _ = file.dynamic?.needed
   var options = ResolveOptions()
@@ -42,6 +43,35 @@ func exerciseFile(_ path: String) {
   _ = CheckRenderer(results: outcome.results).json().serialized()
 }
 
+/// set-rpath on a copy of the input: a long value (forcing a new segment), written for real.
+func exerciseSetRpath(_ path: String) {
+  let copy = scratchFile + ".edit"
+  guard let data = readAll(path) else { return }
+  let fd = open(copy, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+  guard fd >= 0 else { return }
+  data.withUnsafeBytes { bytes in _ = write(fd, bytes.baseAddress, bytes.count) }
+  close(fd)
+  var request = SetRpathRequest()
+  request.files = [copy]
+  request.mode = .set("$ORIGIN/" + String(repeating: "fuzzing/", count: 40) + "lib")
+  request.search.root = emptyRoot
+  try? SetRpath(request: request).run { _ in }
+}
+
+func readAll(_ path: String) -> [UInt8]? {
+  let fd = open(path, O_RDONLY)
+  guard fd >= 0 else { return nil }
+  defer { close(fd) }
+  var result: [UInt8] = []
+  var buffer = [UInt8](repeating: 0, count: 65536)
+  while result.count < 1 << 24 {
+    let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, 65536) }
+    if n <= 0 { break }
+    result += buffer[0..<n]
+  }
+  return result
+}
+
 /// An empty directory used as the sysroot, made once.
 let emptyRoot: String = {
   let path = "/tmp/elfdyn-fuzz-root-\(getpid())"
@@ -49,7 +79,15 @@ let emptyRoot: String = {
   return path
 }()
 
-let scratchFile = "/tmp/elfdyn-fuzz-input-\(getpid())"
+let scratchFile: String = {
+  // Removed at exit, with the copy set-rpath edits and the empty sysroot.
+  atexit {
+    unlink(scratchFile)
+    unlink(scratchFile + ".edit")
+    rmdir(emptyRoot)
+  }
+  return "/tmp/elfdyn-fuzz-input-\(getpid())"
+}()
 
 #if FUZZING
   import CFuzzDriver

@@ -135,10 +135,21 @@ import Testing
   @Test func regressionCorpus() throws {
     let dir = Fixtures.packageRoot + "/Tests/Corpus"
     let names = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0 != "README.md" }.sorted()
+    let work = try temporaryDirectory("elfdyn-corpus")
+    defer { try? FileManager.default.removeItem(atPath: work) }
     for name in names {
       let path = dir + "/" + name
       try Self.expectWellBehaved(["tree", "--format", "json", path], file: path, label: name)
       try Self.expectWellBehaved(["check-undefined", "--strict", path], file: path, label: name)
+      // set-rpath on a copy: fixed and readable, or not changed at all.
+      let copy = work + "/" + name
+      try FileManager.default.copyItem(atPath: path, toPath: copy)
+      let before = try #require(FileManager.default.contents(atPath: copy))
+      try Self.expectWellBehaved(["set-rpath", "--rpath", SetRpathSafetyTests.value, copy], file: copy, label: name)
+      let after = try #require(FileManager.default.contents(atPath: copy))
+      if after != before {
+        #expect(try elfdyn(["set-rpath", "--print", copy]).stdout.contains(SetRpathSafetyTests.value), "\(name)")
+      }
     }
   }
 

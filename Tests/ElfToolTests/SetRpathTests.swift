@@ -458,7 +458,7 @@ import Testing
     // Copy the file itself, not a symbolic link to it (set-rpath edits a link's target).
     try FileManager.default.copyItem(atPath: try #require(Paths.realPath(path)), toPath: file)
     // Keep the old entries working from the copy's directory, then make it several hundred bytes longer.
-    let directory = ((try Paths.realPath(path)).map { ($0 as NSString).deletingLastPathComponent } ?? "/")
+    let directory = (Paths.realPath(path).map { ($0 as NSString).deletingLastPathComponent } ?? "/")
     let old = (try Self.readelfRunpath(path) ?? "/nonexistent").replacingOccurrences(of: "$ORIGIN", with: directory)
     let value = old + Self.longValue.dropFirst("$ORIGIN/../dep".count)
     let before = try Self.lint(file)

@@ -102,7 +102,7 @@ struct PatchWriter {
     }
     try copy(from: file.descriptor, at: 0, to: out, at: 0, count: plan.tailOffset)
     for write in plan.writes { try pwriteAll(out, write.bytes, at: write.offset, path: temporary) }
-    try writeTail(plan, to: out, path: temporary)
+    try writeTail(plan, to: out, path: temporary, endOfData: plan.tailOffset)
     guard ftruncate(out, off_t(plan.newFileSize)) == 0 else { throw posixError(temporary, "cannot set its size") }
     // Owner first: chown may clear set-user-ID bits that chmod then restores.
     _ = fchown(out, file.status.st_uid, file.status.st_gid)
@@ -139,7 +139,7 @@ struct PatchWriter {
     }
     do throws(ElfError) {
       // The appended bytes first: nothing refers to them until the headers are written.
-      try writeTail(plan, to: fd, path: path)
+      try writeTail(plan, to: fd, path: path, endOfData: original)
       guard ftruncate(fd, off_t(plan.newFileSize)) == 0 else { throw posixError(path, "cannot set its size") }
       for write in plan.writes { try pwriteAll(fd, write.bytes, at: write.offset, path: path) }
       guard fsync(fd) == 0 else { throw posixError(path, "cannot sync it to disk") }
@@ -151,11 +151,14 @@ struct PatchWriter {
     }
   }
 
-  private func writeTail(_ plan: EditPlan, to out: Int32, path: String) throws(ElfError) {
+  /// `endOfData`: where the bytes already in `out` end; zeros beyond it are left as a hole
+  /// (ftruncate and later writes make them read as zeros) instead of being written.
+  private func writeTail(_ plan: EditPlan, to out: Int32, path: String, endOfData: UInt64) throws(ElfError) {
     var position = plan.tailOffset
     for piece in plan.tail {
       switch piece {
       case .bytes(let bytes): try pwriteAll(out, bytes, at: position, path: path)
+      case .zeros where position >= endOfData: break
       case .zeros(let count):
         var left = count
         var at = position

@@ -220,6 +220,16 @@ public struct SetRpath {
     let source = try PatchSource(path: real, descriptor: locked.descriptor)
     let editor = DynamicEditor(source: source)
     let plan = try editor.plan(change)
+    // A real edit adds a copy of the string table (and .dynamic) and some alignment. A plan that
+    // grows the file far beyond that comes from absurd segment values: refuse it rather than
+    // write gigabytes.
+    let limit = source.fileSize &+ 2 &* source.stringTableSize &+ (16 << 20)
+    guard plan.newFileSize <= limit else {
+      throw ElfError(
+        real, .malformed,
+        "the edit would grow the file from \(source.fileSize) to \(plan.newFileSize) bytes: its segments' "
+          + "addresses or alignments are not plausible (not changed)")
+    }
     outcome.strategy = plan.strategy
     outcome.details += plan.details
     outcome.newSize = plan.newFileSize
@@ -258,7 +268,15 @@ public struct SetRpath {
   private func verify(
     _ written: String, original: ElfFile, expected: String?, tag: RunpathTag?, sources: [RunpathSource], real: String
   ) throws(ElfError) {
-    let result = try ElfFile(path: written)
+    // Errors name the file being edited, not the temporary file the result is in.
+    func reread<T>(_ body: () throws(ElfError) -> T) throws(ElfError) -> T {
+      do {
+        return try body()
+      } catch {
+        throw ElfError(real, .malformed, "after the edit the result does not read back (\(error.message)); not changed")
+      }
+    }
+    let result = try reread { () throws(ElfError) in try ElfFile(path: written) }
     guard let dynamic = result.dynamic, let before = original.dynamic else {
       throw ElfError(real, .malformed, "after the edit the dynamic section cannot be read back")
     }
@@ -278,7 +296,7 @@ public struct SetRpath {
       options.libraryPath = []
       options.environmentLibraryPath = nil
     }
-    let graph = try Resolver(options: options).resolve(written)
+    let graph = try reread { () throws(ElfError) in try Resolver(options: options).resolve(written) }
     for source in sources {
       let edge = graph.edges.first?.first { $0.name == source.library }
       let object = edge.map { graph.objects[$0.to] }

@@ -1,0 +1,132 @@
+import Foundation
+import Testing
+
+@testable import ElfTool
+
+/// set-rpath can never lose a file: malformed input is either fixed (and reads back) or left
+/// byte-for-byte unchanged; a process killed at any moment leaves the old file or the new one;
+/// two runs at once both finish and leave one of the two results.
+@Suite(.serialized) struct SetRpathSafetyTests {
+  static let value = "$ORIGIN/" + String(repeating: "a-rather-long-directory-name/", count: 12) + "lib"
+
+  /// set-rpath on a copy of every mutation of every seed: success reads back, failure changes nothing.
+  @Test(arguments: MutationTests.seeds())
+  func malformedFilesAreFixedOrUntouched(_ seed: String) throws {
+    let data = try #require(FileManager.default.contents(atPath: seed))
+    let dir = try temporaryDirectory("elfdyn-setrpath-mutations")
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let mutations = MutationTests.mutations(of: [UInt8](data), seed: 7)
+    for (label, bytes) in mutations {
+      let path = dir + "/" + label
+      try Data(bytes).write(to: URL(fileURLWithPath: path))
+      let result = try run(
+        "/usr/bin/prlimit", ["--as=1073741824", "--", Fixtures.elfdyn, "set-rpath", "--rpath", Self.value, path],
+        timeout: 20)
+      #expect([0, 1, 2].contains(result.status), "\(label): ended with \(result.status): \(result.stderr)")
+      let after = try #require(FileManager.default.contents(atPath: path), "\(label): the file is gone")
+      if result.status == 0 {
+        let printed = try elfdyn(["set-rpath", "--print", path])
+        #expect(printed.stdout.contains(Self.value), "\(label): the new value does not read back: \(printed.stdout)")
+      } else {
+        #expect(after == Data(bytes), "\(label): a failed edit changed the file (status \(result.status))")
+        if result.status == 2 { #expect(result.stderr.contains(path), "\(label): \(result.stderr)") }
+      }
+      let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir).filter { !mutations.map(\.0).contains($0) }
+      #expect(leftovers.isEmpty, "\(label): temporary files left behind: \(leftovers)")
+    }
+  }
+
+  /// A shared library of about 64 MiB, built once.
+  static func bigLibrary(in dir: String) throws -> String {
+    let source = dir + "/big.c"
+    try "char big[64 << 20] = {1};\nint answer(void) { return big[0]; }\n".write(toFile: source, atomically: true, encoding: .utf8)
+    let output = dir + "/libbig.so"
+    let cc = try run("/usr/bin/gcc", ["-shared", "-fPIC", "-o", output, source], timeout: 120)
+    try #require(cc.status == 0, "\(cc.stderr)")
+    return output
+  }
+
+  @Test func killedAtAnyMomentLeavesTheOldOrTheNewFile() throws {
+    let dir = try temporaryDirectory("elfdyn-setrpath-kill")
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let original = try Self.bigLibrary(in: dir)
+    let before = try #require(FileManager.default.contents(atPath: original))
+    // The result of an edit that is not interrupted.
+    let reference = dir + "/reference.so"
+    try FileManager.default.copyItem(atPath: original, toPath: reference)
+    let done = try elfdyn(["set-rpath", "--rpath", Self.value, reference])
+    try #require(done.status == 0, "\(done.stderr)")
+    let after = try #require(FileManager.default.contents(atPath: reference))
+    #expect(after != before)
+    var outcomes: [String: Int] = [:]
+    for attempt in 0..<12 {
+      let target = dir + "/victim.so"
+      try? FileManager.default.removeItem(atPath: target)
+      try FileManager.default.copyItem(atPath: original, toPath: target)
+      let process = Process()
+      process.executableURL = URL(fileURLWithPath: Fixtures.elfdyn)
+      process.arguments = ["set-rpath", "--rpath", Self.value] + (attempt % 2 == 1 ? ["--in-place"] : []) + [target]
+      process.standardOutput = FileHandle.nullDevice
+      process.standardError = FileHandle.nullDevice
+      try process.run()
+      usleep(UInt32(1000 + attempt * 4000))
+      kill(process.processIdentifier, SIGKILL)
+      process.waitUntilExit()
+      let now = try #require(FileManager.default.contents(atPath: target), "attempt \(attempt): the file is gone")
+      let state = now == before ? "old" : now == after ? "new" : "MIXED"
+      outcomes[state, default: 0] += 1
+      // --in-place cannot be atomic against SIGKILL (the help says so); the default mode must be.
+      if attempt % 2 == 0 {
+        #expect(state != "MIXED", "attempt \(attempt): killed mid-write left a file that is neither the old nor the new one")
+      }
+      // Whatever happened, the next run finishes the job.
+      let again = try elfdyn(["set-rpath", "--rpath", Self.value, target])
+      #expect(again.status == 0, "\(again.stderr)")
+      #expect(try FileManager.default.contents(atPath: target) == after)
+      for name in try FileManager.default.contentsOfDirectory(atPath: dir) where name.hasPrefix(".") || name.contains(".elfdyn") {
+        try? FileManager.default.removeItem(atPath: dir + "/" + name)
+      }
+    }
+    print("kill test outcomes: \(outcomes)")
+  }
+
+  @Test func twoRunsAtOnceLeaveOneOfTheResults() throws {
+    let dir = try temporaryDirectory("elfdyn-setrpath-race")
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let original = try Self.bigLibrary(in: dir)
+    let values = [Self.value, "$ORIGIN/" + String(repeating: "other/", count: 40) + "lib"]
+    // The runs take a lock, so one goes first and the other edits its result: the file ends as
+    // either edit alone (the other found nothing to do) or one after the other, never a mix.
+    var results: [Data] = []
+    for (i, value) in values.enumerated() {
+      let copy = dir + "/expected-\(i).so"
+      try FileManager.default.copyItem(atPath: original, toPath: copy)
+      #expect(try elfdyn(["set-rpath", "--rpath", value, copy]).status == 0)
+      results.append(try #require(FileManager.default.contents(atPath: copy)))
+      let then = dir + "/expected-\(i)-then.so"
+      try FileManager.default.copyItem(atPath: copy, toPath: then)
+      #expect(try elfdyn(["set-rpath", "--rpath", values[1 - i], then]).status == 0)
+      results.append(try #require(FileManager.default.contents(atPath: then)))
+    }
+    for round in 0..<3 {
+      let target = dir + "/shared.so"
+      try? FileManager.default.removeItem(atPath: target)
+      try FileManager.default.copyItem(atPath: original, toPath: target)
+      let processes = values.map { value -> Process in
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Fixtures.elfdyn)
+        process.arguments = ["set-rpath", "--rpath", value] + (round == 2 ? ["--in-place"] : []) + [target]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        return process
+      }
+      for process in processes { try process.run() }
+      for process in processes {
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "round \(round): a concurrent run failed")
+      }
+      let final = try #require(FileManager.default.contents(atPath: target))
+      #expect(results.contains(final), "round \(round): the file is not the result of the two edits in some order")
+    }
+  }
+}
