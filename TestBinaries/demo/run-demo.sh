@@ -29,4 +29,10 @@ echo
 echo "Running it again changes nothing; --print shows the value:"
 run "$bin" set-rpath target/debug/app -L target/debug/deps -L ../toolchain/lib --color always
 run "$bin" set-rpath --print target/debug/app
+echo
+echo "target/debug/bpftool links (with --allow-shlib-undefined) but cannot start: libbpf.so calls"
+echo "vsnprintf_wrapper, a C helper that libvsprintf.so took from a static archive and does not export."
+echo "check-undefined finds it without running anything, and says where the symbol really is:"
+run "$bin" check-undefined target/debug/bpftool -L target/debug/deps -L ../toolchain/lib --color always
+run env LD_LIBRARY_PATH=target/debug/deps ./target/debug/bpftool
 exit 0

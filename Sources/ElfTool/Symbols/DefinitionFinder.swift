@@ -90,9 +90,13 @@ final class DefinitionFinder {
     // 4. A member of a static archive (said even when a local copy was found: it names the
     //    archive that put it there).
     if let (archive, member) = archiveMember(item.symbol, graph: graph) {
-      sentences.append(
-        "\(item.symbol) is defined in \(member) of the static archive \(archive), which no library of the closure "
-          + "exports it from: link that archive into \(referencing)'s library, or export the symbol from the one that links it")
+      if sentences.isEmpty {
+        sentences.append(
+          "\(item.symbol) is defined in \(member) of the static archive \(archive), which no library of the closure "
+            + "exports it from: link that archive into \(referencing)")
+      } else {
+        sentences.append("it comes from \(member) in the static archive \(archive)")
+      }
     }
     return sentences.isEmpty ? nil : sentences.joined(separator: "; ")
   }
