@@ -183,7 +183,8 @@ extension ElfFile {
         for offset in sorted[index..<next] where !has(offset) {
           let from = Int(offset - start)
           if let end = bytes[from...].firstIndex(of: 0) {
-            result.append((offset, String(decoding: UnsafeRawBufferPointer(rebasing: bytes[from..<end]), as: UTF8.self)))
+            result.append(
+              (offset, String(decoding: UnsafeRawBufferPointer(rebasing: bytes[from..<end]), as: UTF8.self)))
           } else {
             complete = false
           }

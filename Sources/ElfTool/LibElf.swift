@@ -320,7 +320,9 @@ struct SymbolView {
   @inline(__always)
   func symbol(_ index: Int) -> RawSymbol? {
     var sym = GElf_Sym()
-    guard index >= 0, index < count, gelf_getsym(data, Int32(truncatingIfNeeded: index), &sym) != nil else { return nil }
+    guard index >= 0, index < count, gelf_getsym(data, Int32(truncatingIfNeeded: index), &sym) != nil else {
+      return nil
+    }
     return RawSymbol(
       name: sym.st_name, info: sym.st_info, other: sym.st_other, shndx: sym.st_shndx, value: sym.st_value,
       size: sym.st_size)
@@ -336,7 +338,6 @@ extension ElfImage {
       name: sym.st_name, info: sym.st_info, other: sym.st_other, shndx: sym.st_shndx, value: sym.st_value,
       size: sym.st_size)
   }
-
 
   /// gelf_getrela or gelf_getrel for every entry of a chunk, skipping those without a symbol.
   func forEachRelocation(_ chunk: Chunk, rela: Bool, _ body: (RawRelocation) -> Void) {

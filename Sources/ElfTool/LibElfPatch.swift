@@ -115,7 +115,8 @@ extension ElfImage {
       }
       result.append(
         SectionHeader(
-          index: index, name: name, nameOffset: shdr.sh_name, type: shdr.sh_type, flags: shdr.sh_flags, addr: shdr.sh_addr,
+          index: index, name: name, nameOffset: shdr.sh_name, type: shdr.sh_type, flags: shdr.sh_flags,
+          addr: shdr.sh_addr,
           offset: shdr.sh_offset, size: shdr.sh_size, link: shdr.sh_link, info: shdr.sh_info,
           addralign: shdr.sh_addralign, entsize: shdr.sh_entsize))
     }

@@ -9,7 +9,8 @@ enum Paths {
   /// The directory part, as glibc's _dl_new_object computes l_origin: everything before the last
   /// slash ("/" for "/foo"); relative paths are made absolute with the current directory first.
   static func directory(of path: String, cwd: String) -> String {
-    let absolute = path.utf8.first == UInt8(ascii: "/") ? path : (cwd.utf8.last == UInt8(ascii: "/") ? cwd : cwd + "/") + path
+    let absolute =
+      path.utf8.first == UInt8(ascii: "/") ? path : (cwd.utf8.last == UInt8(ascii: "/") ? cwd : cwd + "/") + path
     let utf8 = absolute.utf8
     guard let slash = utf8.lastIndex(of: UInt8(ascii: "/")) else { return "." }
     if slash == utf8.startIndex { return "/" }

@@ -412,7 +412,8 @@ struct ResolveState {
         let object = objects[current]
         if object.file?.dynamic?.runpath == nil, let rpath = object.file?.dynamic?.rpath {
           let dirs = searchDirectories(rpath, owner: current)
-          if let outcome = tryDirectories(dirs, name: name, via: .rpath(owner: current), loader: loader, tried: &tried) {
+          if let outcome = tryDirectories(dirs, name: name, via: .rpath(owner: current), loader: loader, tried: &tried)
+          {
             return outcome
           }
         }
@@ -544,8 +545,10 @@ struct ResolveState {
 
   /// Splits a search path at ':' (and ';' for LD_LIBRARY_PATH), keeping empty elements.
   static func splitPath(_ value: String, semicolonToo: Bool) -> [String] {
-    value.utf8.split(omittingEmptySubsequences: false) { $0 == UInt8(ascii: ":") || (semicolonToo && $0 == UInt8(ascii: ";")) }
-      .map { String(decoding: $0, as: UTF8.self) }
+    value.utf8.split(omittingEmptySubsequences: false) {
+      $0 == UInt8(ascii: ":") || (semicolonToo && $0 == UInt8(ascii: ";"))
+    }
+    .map { String(decoding: $0, as: UTF8.self) }
   }
 
   /// _dl_dst_substitute: $ORIGIN, $PLATFORM, $LIB (and their braced forms). Nil when a known token

@@ -37,10 +37,13 @@ struct CheckUndefined: ParsableCommand {
 
   @Option(
     name: .customLong("archives"),
-    help: ArgumentHelp("Look for missing symbols in the static archives (.a, .rlib) of DIR (repeatable).", valueName: "dir"))
+    help: ArgumentHelp(
+      "Look for missing symbols in the static archives (.a, .rlib) of DIR (repeatable).", valueName: "dir"))
   var archives: [String] = []
 
-  @Option(help: ArgumentHelp("The Cargo profile to check when no file is given. Example: --profile release", valueName: "name"))
+  @Option(
+    help: ArgumentHelp(
+      "The Cargo profile to check when no file is given. Example: --profile release", valueName: "name"))
   var profile = "debug"
 
   @Option(help: "Colour: auto (on a terminal, unless NO_COLOR is set), always or never.")
@@ -109,7 +112,8 @@ struct CheckRequest {
       write(renderer.text(style: Style(enabled: color.enabled()), showClean: inputs.count == 1))
       if inputs.count > 1 {
         let failing = outcome.results.filter { $0.problemCount > 0 }.count
-        write("\(outcome.results.count) file\(outcome.results.count == 1 ? "" : "s") checked, \(failing) with problems\n")
+        write(
+          "\(outcome.results.count) file\(outcome.results.count == 1 ? "" : "s") checked, \(failing) with problems\n")
       }
     }
     ExitWithoutFreeing.keep(checker)

@@ -38,7 +38,9 @@ struct SetRpath: ParsableCommand {
       2 bad input or usage.
       """)
 
-  @Argument(help: ArgumentHelp("The executables and shared libraries to change (none: the Cargo target directory).", valueName: "file"))
+  @Argument(
+    help: ArgumentHelp(
+      "The executables and shared libraries to change (none: the Cargo target directory).", valueName: "file"))
   var files: [String] = []
 
   @Option(help: ArgumentHelp("Set exactly this value. Example: --rpath '$ORIGIN/../lib'", valueName: "string"))
@@ -59,7 +61,10 @@ struct SetRpath: ParsableCommand {
   @Flag(help: "Print before → after for each file; change nothing.")
   var dryRun = false
 
-  @Option(help: "Which entry to write: runpath (DT_RUNPATH) or rpath (DT_RPATH). Default: keep the file's kind, DT_RUNPATH for a file that has neither.")
+  @Option(
+    help:
+      "Which entry to write: runpath (DT_RUNPATH) or rpath (DT_RPATH). Default: keep the file's kind, DT_RUNPATH for a file that has neither."
+  )
   var tag: RunpathTag?
 
   @Flag(help: "Also give every non-system library of the closure its own runpath.")
@@ -68,13 +73,18 @@ struct SetRpath: ParsableCommand {
   @Flag(help: "Write the entries that were found even when a needed library is missing.")
   var allowMissing = false
 
-  @Option(help: ArgumentHelp("The project tree: libraries inside it get $ORIGIN-relative entries (default: the current directory).", valueName: "dir"))
+  @Option(
+    help: ArgumentHelp(
+      "The project tree: libraries inside it get $ORIGIN-relative entries (default: the current directory).",
+      valueName: "dir"))
   var relativeTo: String?
 
   @Flag(help: "Make every entry $ORIGIN-relative, also for libraries outside the project tree.")
   var relativeAll = false
 
-  @Option(help: ArgumentHelp("With no file: the Cargo profile whose output to change (default dev, i.e. target/debug).", valueName: "name"))
+  @Option(
+    help: ArgumentHelp(
+      "With no file: the Cargo profile whose output to change (default dev, i.e. target/debug).", valueName: "name"))
   var profile: String?
 
   @Flag(help: "Write into the file's own inode (keeps hard links) instead of replacing it; not atomic against a crash.")
@@ -91,12 +101,21 @@ struct SetRpath: ParsableCommand {
   func validate() throws {
     let modes = [rpath != nil, !add.isEmpty, remove, shrink, print].filter { $0 }.count
     if modes > 1 { throw ValidationError("Choose one of --rpath, --add, --remove, --shrink and --print.") }
-    if recursive && modes > 0 { throw ValidationError("--recursive computes runpaths; it cannot be combined with --rpath, --add, --remove, --shrink or --print.") }
+    if recursive && modes > 0 {
+      throw ValidationError(
+        "--recursive computes runpaths; it cannot be combined with --rpath, --add, --remove, --shrink or --print.")
+    }
     if let rpath, rpath.utf8.contains(0) { throw ValidationError("--rpath cannot contain a NUL byte.") }
-    if print && (dryRun || inPlace || tag != nil) { throw ValidationError("--print changes nothing; leave out --dry-run, --in-place and --tag.") }
+    if print && (dryRun || inPlace || tag != nil) {
+      throw ValidationError("--print changes nothing; leave out --dry-run, --in-place and --tag.")
+    }
     if remove && tag != nil { throw ValidationError("--remove deletes both kinds; leave out --tag.") }
-    if profile != nil && !files.isEmpty { throw ValidationError("--profile chooses the Cargo target directory; it cannot be combined with files.") }
-    if (relativeAll || relativeTo != nil) && modes > 0 { throw ValidationError("--relative-to and --relative-all apply to computed runpaths only.") }
+    if profile != nil && !files.isEmpty {
+      throw ValidationError("--profile chooses the Cargo target directory; it cannot be combined with files.")
+    }
+    if (relativeAll || relativeTo != nil) && modes > 0 {
+      throw ValidationError("--relative-to and --relative-all apply to computed runpaths only.")
+    }
   }
 
   func run() throws {

@@ -11,7 +11,9 @@ import Testing
     var bytes: [UInt8]
     func u16(_ at: Int) -> UInt64 { UInt64(bytes[at]) | UInt64(bytes[at + 1]) << 8 }
     func u64(_ at: Int) -> UInt64 { (0..<8).reduce(0) { $0 | UInt64(bytes[at + $1]) << (8 * UInt64($1)) } }
-    mutating func put64(_ at: Int, _ value: UInt64) { for i in 0..<8 { bytes[at + i] = UInt8(value >> (8 * UInt64(i)) & 0xff) } }
+    mutating func put64(_ at: Int, _ value: UInt64) {
+      for i in 0..<8 { bytes[at + i] = UInt8(value >> (8 * UInt64(i)) & 0xff) }
+    }
     var phoff: Int { Int(u64(0x20)) }
     var phnum: Int { Int(u16(0x38)) }
     /// (header offset, p_offset, p_filesz) of the first program header of `type`.
@@ -40,14 +42,18 @@ import Testing
     try Data(elf.bytes).write(to: URL(fileURLWithPath: path))
   }
 
-  func expectBadInput(_ path: String, mentions fragment: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+  func expectBadInput(_ path: String, mentions fragment: String, sourceLocation: SourceLocation = #_sourceLocation)
+    throws
+  {
     for format in ["text", "json", "dot"] {
       let result = try elfdyn(["tree", "--format", format, path])
       #expect(result.status == 2, "\(path): status \(result.status) \(result.stderr)", sourceLocation: sourceLocation)
       let lines = result.stderr.split(separator: "\n")
       #expect(lines.count == 1, "one line expected: \(result.stderr)", sourceLocation: sourceLocation)
-      #expect(result.stderr.contains(path), "the message names the file: \(result.stderr)", sourceLocation: sourceLocation)
-      #expect(result.stderr.contains(fragment), "\(result.stderr) should mention \(fragment)", sourceLocation: sourceLocation)
+      #expect(
+        result.stderr.contains(path), "the message names the file: \(result.stderr)", sourceLocation: sourceLocation)
+      #expect(
+        result.stderr.contains(fragment), "\(result.stderr) should mention \(fragment)", sourceLocation: sourceLocation)
     }
   }
 
@@ -69,7 +75,8 @@ import Testing
     defer { try? FileManager.default.removeItem(atPath: dir) }
     try "hello\n".write(toFile: dir + "/short", atomically: true, encoding: .utf8)
     try expectBadInput(dir + "/short", mentions: "too short")
-    try String(repeating: "not an ELF file at all. ", count: 10).write(toFile: dir + "/text", atomically: true, encoding: .utf8)
+    try String(repeating: "not an ELF file at all. ", count: 10).write(
+      toFile: dir + "/text", atomically: true, encoding: .utf8)
     try expectBadInput(dir + "/text", mentions: "not an ELF file")
     try "/* GNU ld script */\nINPUT(libfoo.so.1)\n".write(toFile: dir + "/libfoo.so", atomically: true, encoding: .utf8)
     try expectBadInput(dir + "/libfoo.so", mentions: "linker script")
@@ -81,7 +88,8 @@ import Testing
     let dir = try temporaryDirectory()
     defer { try? FileManager.default.removeItem(atPath: dir) }
     let data = try #require(FileManager.default.contents(atPath: "/usr/bin/true"))
-    for length in [1, 4, 16, 51, 52, 63, 64, 100, 500, 1000, 4096, 8192, data.count / 2, data.count - 1] where length < data.count {
+    for length in [1, 4, 16, 51, 52, 63, 64, 100, 500, 1000, 4096, 8192, data.count / 2, data.count - 1]
+    where length < data.count {
       let path = dir + "/true-\(length)"
       try data.prefix(length).write(to: URL(fileURLWithPath: path))
       let result = try elfdyn(["tree", path])
@@ -149,7 +157,9 @@ import Testing
   /// A library in the search path that is broken is reported (exit 1), not fatal to elfdyn.
   @Test func brokenLibraryIsReportedNotFatal() throws {
     guard Fixtures.elfdynIsStatic else {
-      print("skipped: the elfdyn under test is dynamically linked; a fake libc.so.6 in LD_LIBRARY_PATH would replace its own")
+      print(
+        "skipped: the elfdyn under test is dynamically linked; a fake libc.so.6 in LD_LIBRARY_PATH would replace its own"
+      )
       return
     }
     let dir = try temporaryDirectory()

@@ -7,7 +7,9 @@ import Testing
 @Suite struct CLITests {
   static func demo() throws -> (app: String, deps: String, toolchain: String, project: String) {
     let out = try Fixtures.requireTestBinaries() + "/demo"
-    return (out + "/project/target/debug/app", out + "/project/target/debug/deps", out + "/toolchain/lib", out + "/project")
+    return (
+      out + "/project/target/debug/app", out + "/project/target/debug/deps", out + "/toolchain/lib", out + "/project"
+    )
   }
 
   @Test func exitStatusIsZeroWhenEverythingIsFound() throws {
@@ -30,13 +32,14 @@ import Testing
   @Test func flatOutputIsLddsFormat() throws {
     let demo = try Self.demo()
     let result = try elfdyn(["tree", "--flat", "-L", demo.deps, "-L", demo.toolchain, demo.app])
-    #expect(result.stdout == """
-      \tlibgreet.so => \(demo.deps)/libgreet.so
-      \tlibruntime.so.1 => \(demo.toolchain)/libruntime.so.1
-      \tlibc.so.6 => /lib/x86_64-linux-gnu/libc.so.6
-      \t/lib64/ld-linux-x86-64.so.2
+    #expect(
+      result.stdout == """
+        \tlibgreet.so => \(demo.deps)/libgreet.so
+        \tlibruntime.so.1 => \(demo.toolchain)/libruntime.so.1
+        \tlibc.so.6 => /lib/x86_64-linux-gnu/libc.so.6
+        \t/lib64/ld-linux-x86-64.so.2
 
-      """)
+        """)
     let missing = try elfdyn(["tree", "--flat", demo.app])
     #expect(missing.stdout.contains("\tlibgreet.so => not found\n"))
   }
@@ -59,7 +62,9 @@ import Testing
     #expect(runtime["found"] as? Bool == false)
     #expect(runtime["path"] is NSNull)
     #expect(runtime["via"] as? String == "not found")
-    #expect(Set(runtime["neededBy"] as? [String] ?? []) == [demo.app, "libgreet.so"] || runtime["neededBy"] as? [String] == [demo.app])
+    #expect(
+      Set(runtime["neededBy"] as? [String] ?? []) == [demo.app, "libgreet.so"]
+        || runtime["neededBy"] as? [String] == [demo.app])
     // Every object once (found ones), the input first.
     let names = tree.objects.filter { $0["found"] as? Bool == true }.compactMap { $0["path"] as? String }
     #expect(Set(names).count == names.count)
@@ -101,9 +106,10 @@ import Testing
   }
 
   @Test func usageErrorsExitTwo() throws {
-    for arguments in [["tree"], ["tree", "--depth", "-3", "/bin/true"], ["tree", "--format", "yaml", "/bin/true"],
-      ["no-such-command"], ["tree", "--flat", "--format", "json", "/bin/true"]]
-    {
+    for arguments in [
+      ["tree"], ["tree", "--depth", "-3", "/bin/true"], ["tree", "--format", "yaml", "/bin/true"],
+      ["no-such-command"], ["tree", "--flat", "--format", "json", "/bin/true"],
+    ] {
       let result = try elfdyn(arguments)
       #expect(result.status == 2, "\(arguments): \(result.status) \(result.stderr)")
       #expect(!result.stderr.isEmpty)
@@ -161,7 +167,8 @@ import Testing
     let rows = LoaderCase.load().filter { $0.root != nil }
     let row = try #require(rows.first, "no --root case in TestBinaries")
     let root = try #require(row.root)
-    let with = try elfdyn(["tree", "--format", "json", "--root", root, row.exe], environment: ["LD_LIBRARY_PATH": "/usr/lib"])
+    let with = try elfdyn(
+      ["tree", "--format", "json", "--root", root, row.exe], environment: ["LD_LIBRARY_PATH": "/usr/lib"])
     let without = try elfdyn(["tree", "--format", "json", "--root", root, row.exe])
     #expect(with.stdout == without.stdout)
   }

@@ -50,7 +50,8 @@ import Testing
 
   @Test func pythonExtensionModules() throws {
     let module = "/usr/lib/python3.11/lib-dynload/_json.cpython-311-x86_64-linux-gnu.so"
-    guard FileManager.default.fileExists(atPath: module), FileManager.default.fileExists(atPath: "/usr/bin/python3.11") else {
+    guard FileManager.default.fileExists(atPath: module), FileManager.default.fileExists(atPath: "/usr/bin/python3.11")
+    else {
       print("skipped: Debian's python3.11 is not installed")
       return
     }
@@ -73,7 +74,9 @@ import Testing
     let first = try #require(try Self.json(result).first)
     let missing = try #require(first["missingLibraries"] as? [[String: Any]])
     #expect(missing.contains { $0["name"] as? String == "libgreet.so" && $0["neededBy"] as? String == app })
-    let ok = try elfdyn(["check-undefined", "-L", out + "/project/target/debug/deps", "-L", out + "/toolchain/lib", app])
+    let ok = try elfdyn([
+      "check-undefined", "-L", out + "/project/target/debug/deps", "-L", out + "/toolchain/lib", app,
+    ])
     #expect(ok.status == 0, "\(ok.stdout)")
   }
 
@@ -103,7 +106,9 @@ import Testing
       }
       for v in first["missingVersions"] as? [[String: Any]] ?? [] {
         let kind = v["weak"] as? Bool == true ? "W" : "V"
-        items.insert("\(kind):\(v["version"] as? String ?? ""):\(v["library"] as? String ?? ""):\(v["requiredBy"] as? String ?? "")")
+        items.insert(
+          "\(kind):\(v["version"] as? String ?? ""):\(v["library"] as? String ?? ""):\(v["requiredBy"] as? String ?? "")"
+        )
       }
       #expect(items == expected, "\(file)\nldd -r: \(expected.sorted())\nelfdyn: \(items.sorted())")
     }

@@ -16,18 +16,21 @@ import Testing
         continue
       }
       guard line.contains("(libc6,x86-64"), let arrow = line.range(of: " => ") else { continue }
-      let name = line[..<arrow.lowerBound].trimmingCharacters(in: .whitespaces).components(separatedBy: " (").first ?? ""
+      let name =
+        line[..<arrow.lowerBound].trimmingCharacters(in: .whitespaces).components(separatedBy: " (").first ?? ""
       if firstPath[name] == nil, !line.contains("hwcap") { firstPath[name] = String(line[arrow.upperBound...]) }
     }
     #expect(cache.count == total)
     #expect(firstPath.count > 50)
-    let flags = LdCache.flags(for: ElfIdentity(
-      elfClass: .elf64, byteOrder: .little, osABI: 0, abiVersion: 0, type: .shared, machine: .x86_64, flags: 0))
+    let flags = LdCache.flags(
+      for: ElfIdentity(
+        elfClass: .elf64, byteOrder: .little, osABI: 0, abiVersion: 0, type: .shared, machine: .x86_64, flags: 0))
     for (name, path) in firstPath {
       #expect(cache.lookup(name, flags: flags, hwcaps: []) == path, "\(name)")
     }
     #expect(cache.lookup("libdoes-not-exist.so.9", flags: flags, hwcaps: []) == nil)
-    #expect(cache.lookup("libc.so.6", flags: 0x0a03, hwcaps: []) == nil, "an aarch64 process must not get x86-64 entries")
+    #expect(
+      cache.lookup("libc.so.6", flags: 0x0a03, hwcaps: []) == nil, "an aarch64 process must not get x86-64 entries")
   }
 
   /// glibc's _dl_cache_libcmp: digit runs compare as numbers.
@@ -52,7 +55,8 @@ import Testing
     let source = dir + "/h.c"
     try "int h(void) { return 1; }\n".write(toFile: source, atomically: true, encoding: .utf8)
     for output in [lib + "/libh.so.1", lib + "/glibc-hwcaps/x86-64-v2/libh.so.1"] {
-      let cc = try run("/usr/bin/gcc", ["-shared", "-fPIC", "-nostdlib", "-Wl,-soname,libh.so.1", "-o", output, source])
+      let cc = try run(
+        "/usr/bin/gcc", ["-shared", "-fPIC", "-nostdlib", "-Wl,-soname,libh.so.1", "-o", output, source])
       #expect(cc.status == 0, "\(cc.stderr)")
     }
     try "\(lib)\n".write(toFile: dir + "/ld.so.conf", atomically: true, encoding: .utf8)

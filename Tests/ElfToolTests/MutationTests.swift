@@ -75,7 +75,8 @@ import Testing
     var random = Random(state: seed)
     var result: [(String, [UInt8])] = []
     let layout = Layout(bytes: data)
-    for length in [0, 1, 3, 4, 5, 16, 51, 52, 63, 64, 65, 100, 200, 500, 1024, 4096] + (0..<8).map({ _ in random.below(data.count) })
+    for length in [0, 1, 3, 4, 5, 16, 51, 52, 63, 64, 65, 100, 200, 500, 1024, 4096]
+      + (0..<8).map({ _ in random.below(data.count) })
     where length < data.count {
       result.append(("truncated-\(length)", Array(data.prefix(length))))
     }
@@ -83,7 +84,9 @@ import Testing
       guard !range.isEmpty, range.upperBound <= data.count else { return }
       for n in 0..<times {
         var copy = data
-        for _ in 0..<count { copy[range.lowerBound + random.below(range.count)] = UInt8(truncatingIfNeeded: random.next()) }
+        for _ in 0..<count {
+          copy[range.lowerBound + random.below(range.count)] = UInt8(truncatingIfNeeded: random.next())
+        }
         result.append(("\(label)-\(n)", copy))
       }
     }
@@ -173,7 +176,8 @@ import Testing
       try Self.expectWellBehaved(["check-undefined", "--strict", "--format", "json", path], file: path, label: label)
     }
     // All at once through one process: one bad file does not stop the others.
-    let all = try run("/usr/bin/prlimit", ["--as=1073741824", "--", Fixtures.elfdyn, "tree", "--format", "json"] + paths, timeout: 60)
+    let all = try run(
+      "/usr/bin/prlimit", ["--as=1073741824", "--", Fixtures.elfdyn, "tree", "--format", "json"] + paths, timeout: 60)
     #expect([0, 1, 2].contains(all.status))
   }
 }

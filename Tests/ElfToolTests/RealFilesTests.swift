@@ -47,7 +47,9 @@ import Testing
     guard lddRun.status == 0, !expected.isEmpty, !lddRun.stdout.contains("statically linked") else { return }
     let (tree, result) = try treeJSON(file)
     let interpreter = tree.raw["interpreter"] as? String ?? "/lib64/ld-linux-x86-64.so.2"
-    func normal(_ entries: [LddEntry]) -> [LddEntry] { entries.filter { $0.path != interpreter && $0.name != interpreter } }
+    func normal(_ entries: [LddEntry]) -> [LddEntry] {
+      entries.filter { $0.path != interpreter && $0.name != interpreter }
+    }
     #expect(normal(tree.entries) == normal(expected), "\(file)\nelfdyn: \(result.stdout)\nldd: \(lddRun.stdout)")
     let missing = expected.contains { $0.path == nil }
     #expect(result.status == (missing ? 1 : 0), "\(file): exit status \(result.status)")

@@ -101,7 +101,8 @@ func normalise(_ path: String, cwd: String) -> String {
     if let error = expected.firstIndex(where: { $0.1 == "error" }) { expected = Array(expected[...error]) }
     let actual = Array(entries.prefix(expected.count))
     let render = { (list: [(String, String)]) in list.map { "\($0.0) => \($0.1)" }.joined(separator: "\n") }
-    #expect(entries.count >= expected.count && actual.elementsEqual(expected, by: { $0 == $1 }),
+    #expect(
+      entries.count >= expected.count && actual.elementsEqual(expected, by: { $0 == $1 }),
       "\(row.name)\nexpected:\n\(render(expected))\nelfdyn:\n\(render(entries))\n\(result.stderr)")
     if !row.expected.contains(where: { $0.1 == "error" }) {
       #expect(entries.count == expected.count, "\(row.name): elfdyn lists more objects: \(render(entries))")

@@ -31,7 +31,9 @@ import Testing
         #expect(after == Data(bytes), "\(label): a failed edit changed the file (status \(result.status))")
         if result.status == 2 { #expect(result.stderr.contains(path), "\(label): \(result.stderr)") }
       }
-      let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir).filter { !mutations.map(\.0).contains($0) }
+      let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir).filter {
+        !mutations.map(\.0).contains($0)
+      }
       #expect(leftovers.isEmpty, "\(label): temporary files left behind: \(leftovers)")
     }
   }
@@ -39,7 +41,8 @@ import Testing
   /// A shared library of about 64 MiB, built once.
   static func bigLibrary(in dir: String) throws -> String {
     let source = dir + "/big.c"
-    try "char big[64 << 20] = {1};\nint answer(void) { return big[0]; }\n".write(toFile: source, atomically: true, encoding: .utf8)
+    try "char big[64 << 20] = {1};\nint answer(void) { return big[0]; }\n".write(
+      toFile: source, atomically: true, encoding: .utf8)
     let output = dir + "/libbig.so"
     let cc = try run("/usr/bin/gcc", ["-shared", "-fPIC", "-o", output, source], timeout: 120)
     try #require(cc.status == 0, "\(cc.stderr)")
@@ -77,13 +80,15 @@ import Testing
       outcomes[state, default: 0] += 1
       // --in-place cannot be atomic against SIGKILL (the help says so); the default mode must be.
       if attempt % 2 == 0 {
-        #expect(state != "MIXED", "attempt \(attempt): killed mid-write left a file that is neither the old nor the new one")
+        #expect(
+          state != "MIXED", "attempt \(attempt): killed mid-write left a file that is neither the old nor the new one")
       }
       // Whatever happened, the next run finishes the job.
       let again = try elfdyn(["set-rpath", "--rpath", Self.value, target])
       #expect(again.status == 0, "\(again.stderr)")
       #expect(try FileManager.default.contents(atPath: target) == after)
-      for name in try FileManager.default.contentsOfDirectory(atPath: dir) where name.hasPrefix(".") || name.contains(".elfdyn") {
+      for name in try FileManager.default.contentsOfDirectory(atPath: dir)
+      where name.hasPrefix(".") || name.contains(".elfdyn") {
         try? FileManager.default.removeItem(atPath: dir + "/" + name)
       }
     }

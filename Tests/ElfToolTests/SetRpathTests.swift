@@ -53,7 +53,9 @@ import Testing
   /// eu-elflint --gnu-ld findings, with the file name taken out.
   static func lint(_ path: String) throws -> Set<String> {
     let result = try run("/usr/bin/eu-elflint", ["--gnu-ld", path])
-    let lines = (result.stdout + result.stderr).split(separator: "\n").map { $0.replacingOccurrences(of: path, with: "FILE") }
+    let lines = (result.stdout + result.stderr).split(separator: "\n").map {
+      $0.replacingOccurrences(of: path, with: "FILE")
+    }
     return Set(lines.filter { !$0.hasPrefix("No errors") })
   }
 
@@ -95,7 +97,9 @@ import Testing
   @Test func matrixWasBuilt() throws {
     _ = try Fixtures.requireTestBinaries()
     #expect(Self.cases.count >= 50, "only \(Self.cases.count) cases in patch/cases.tsv")
-    for linker in ["bfd", "gold", "lld", "mold"] { #expect(Self.cases.contains { $0.linker == linker }, "no \(linker) case") }
+    for linker in ["bfd", "gold", "lld", "mold"] {
+      #expect(Self.cases.contains { $0.linker == linker }, "no \(linker) case")
+    }
     for arch in ["aarch64", "s390x", "powerpc64", "powerpc64le", "i686", "riscv64", "armv7"] {
       #expect(Self.cases.contains { $0.arch == arch }, "no \(arch) case")
     }
@@ -149,7 +153,9 @@ import Testing
     let (third, outcomes3) = try Self.setRpath(["--rpath", longer, file])
     #expect(third.status == 0, "\(third.stderr)")
     let grown = Self.bytes(file).count - snapshot.count
-    #expect(grown <= ":/nonexistent/one-more".utf8.count + 8, "\(testCase): the second edit added \(grown) bytes (\(outcomes3))")
+    #expect(
+      grown <= ":/nonexistent/one-more".utf8.count + 8,
+      "\(testCase): the second edit added \(grown) bytes (\(outcomes3))")
     #expect(try Self.readelfRunpath(file) == longer)
     #expect(try Self.lint(file).subtracting(before).isEmpty)
     if testCase.isX86 { #expect(try Self.works(file, kind: testCase.kind)) }
@@ -202,7 +208,8 @@ import Testing
     #expect(try Self.works(file, kind: "pie"))
     // PT_DYNAMIC points at the moved copy, which a writable PT_LOAD maps; _DYNAMIC follows it.
     let headers = try run("/usr/bin/readelf", ["-lW", "-sW", file]).stdout
-    let dynamicLine = try #require(headers.split(separator: "\n").first { $0.contains("DYNAMIC ") && !$0.contains("_DYNAMIC") })
+    let dynamicLine = try #require(
+      headers.split(separator: "\n").first { $0.contains("DYNAMIC ") && !$0.contains("_DYNAMIC") })
     let fields = dynamicLine.split(separator: " ")
     let address = try #require(UInt64(fields[2].dropFirst(2), radix: 16))
     let symbol = try #require(headers.split(separator: "\n").first { $0.hasSuffix(" _DYNAMIC") })
@@ -327,12 +334,16 @@ import Testing
     #expect(try Self.readelfRunpath(project + "/target/debug/deps/libgreet.so") == toolchain)
     #expect(try run(project + "/target/debug/app", []).status == 0)
     // --relative-all: the toolchain directory too is $ORIGIN-relative.
-    let (_, relative) = try Self.setRpath(["--relative-all", "--dry-run", "target/debug/app", "-L", "target/debug/deps", "-L", "../toolchain/lib"], cwd: project)
+    let (_, relative) = try Self.setRpath(
+      ["--relative-all", "--dry-run", "target/debug/app", "-L", "target/debug/deps", "-L", "../toolchain/lib"],
+      cwd: project)
     #expect(relative.first?["after"] as? String == "$ORIGIN/deps:$ORIGIN/../../../toolchain/lib")
   }
 
   @Test func usageErrorsAreExitTwo() throws {
-    for arguments in [["--rpath", "/a", "--remove", "x"], ["--recursive", "--print", "x"], ["--tag", "neither", "x"]] {
+    for arguments in [
+      ["--rpath", "/a", "--remove", "x"], ["--recursive", "--print", "x"], ["--tag", "neither", "x"],
+    ] {
       let result = try elfdyn(["set-rpath"] + arguments)
       #expect(result.status == 2, "\(arguments): \(result.stderr)")
     }
@@ -420,7 +431,9 @@ import Testing
     #expect(result.status == 2, "\(result.stdout) \(result.stderr)")
     #expect(result.stderr.contains(file), "\(result.stderr)")
     #expect(Self.bytes(file) == original, "the file changed after a failed edit")
-    let leftovers = try FileManager.default.contentsOfDirectory(atPath: work + "/case").filter { $0.contains("elfdyn-") }
+    let leftovers = try FileManager.default.contentsOfDirectory(atPath: work + "/case").filter {
+      $0.contains("elfdyn-")
+    }
     #expect(leftovers.isEmpty, "temporary files left: \(leftovers)")
   }
 
@@ -442,8 +455,11 @@ import Testing
   // MARK: - Real files of this machine
 
   static let realFiles: [String] = {
-    var files = ["/usr/bin/ls", "/usr/lib/x86_64-linux-gnu/libz.so.1", "/opt/swift/usr/lib/swift/linux/libBlocksRuntime.so"]
-    let toolchains = (try? FileManager.default.contentsOfDirectory(atPath: NSHomeDirectory() + "/.rustup/toolchains")) ?? []
+    var files = [
+      "/usr/bin/ls", "/usr/lib/x86_64-linux-gnu/libz.so.1", "/opt/swift/usr/lib/swift/linux/libBlocksRuntime.so",
+    ]
+    let toolchains =
+      (try? FileManager.default.contentsOfDirectory(atPath: NSHomeDirectory() + "/.rustup/toolchains")) ?? []
     if let stable = toolchains.sorted().first(where: { $0.hasPrefix("stable") }) {
       files.append(NSHomeDirectory() + "/.rustup/toolchains/\(stable)/bin/rustc")
     }
@@ -505,7 +521,10 @@ import Testing
     #expect(try run(app, []).status != 0, "the app runs before set-rpath")
     let (result, outcomes) = try Self.setRpath([], cwd: copy)
     #expect(result.status == 0, "\(result.stdout) \(result.stderr)")
-    #expect(outcomes.contains { ($0["file"] as? String)?.hasSuffix("target/debug/app") == true && $0["status"] as? String == "written" })
+    #expect(
+      outcomes.contains {
+        ($0["file"] as? String)?.hasSuffix("target/debug/app") == true && $0["status"] as? String == "written"
+      })
     let first = try run(app, [])
     #expect(first.status == 0, "\(first.stderr)")
     let moved = parent + "/moved-elsewhere"

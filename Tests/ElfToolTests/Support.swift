@@ -108,7 +108,9 @@ struct LddEntry: Equatable, CustomStringConvertible {
 }
 
 /// `ldd FILE` parsed, without linux-vdso and the program interpreter line.
-func ldd(_ file: String, environment: [String: String] = [:], cwd: String? = nil) throws -> (entries: [LddEntry], output: RunResult) {
+func ldd(_ file: String, environment: [String: String] = [:], cwd: String? = nil) throws -> (
+  entries: [LddEntry], output: RunResult
+) {
   let result = try run("/usr/bin/ldd", [file], environment: environment, cwd: cwd)
   var entries: [LddEntry] = []
   for raw in result.stdout.split(separator: "\n") {
@@ -138,7 +140,9 @@ struct TreeJSON {
 
   var entries: [LddEntry] {
     objects.dropFirst().map { object in
-      LddEntry(name: object["name"] as? String ?? "?", path: (object["found"] as? Bool ?? false) ? object["path"] as? String : nil)
+      LddEntry(
+        name: object["name"] as? String ?? "?",
+        path: (object["found"] as? Bool ?? false) ? object["path"] as? String : nil)
     }
   }
 

@@ -65,7 +65,10 @@ func lddR(_ input: String, environment: [String: String], cwd: String) throws ->
     {
       let weak = line[start].contains("weak")
       let version = String(line[start.upperBound..<end.lowerBound])
-      let library = String(line[..<start.lowerBound]).split(separator: ":").last.map { String($0).trimmingCharacters(in: .whitespaces) } ?? ""
+      let library =
+        String(line[..<start.lowerBound]).split(separator: ":").last.map {
+          String($0).trimmingCharacters(in: .whitespaces)
+        } ?? ""
       let by = String(line[end.upperBound...].dropLast())
       items.insert("\(weak ? "W" : "V"):\(version):\(library):\(by)")
     }
@@ -103,7 +106,9 @@ func lddR(_ input: String, environment: [String: String], cwd: String) throws ->
       }
       for v in entry["missingVersions"] as? [[String: Any]] ?? [] {
         let kind = v["weak"] as? Bool == true ? "W" : "V"
-        items.insert("\(kind):\(v["version"] as? String ?? ""):\(v["library"] as? String ?? ""):\(v["requiredBy"] as? String ?? "")")
+        items.insert(
+          "\(kind):\(v["version"] as? String ?? ""):\(v["library"] as? String ?? ""):\(v["requiredBy"] as? String ?? "")"
+        )
       }
       for m in entry["missingLibraries"] as? [[String: Any]] ?? [] {
         items.insert("M:\(m["name"] as? String ?? ""):\(m["neededBy"] as? String ?? "")")
@@ -116,10 +121,13 @@ func lddR(_ input: String, environment: [String: String], cwd: String) throws ->
   func matchesExpectation(_ row: SymbolCase) throws {
     let (items, hints, result) = try Self.findings(row)
     if let expected = row.expected {
-      #expect(items == expected, "\(row.name)\nexpected: \(expected.sorted())\nelfdyn:   \(items.sorted())\n\(result.stderr)")
+      #expect(
+        items == expected, "\(row.name)\nexpected: \(expected.sorted())\nelfdyn:   \(items.sorted())\n\(result.stderr)")
     }
     for (symbol, text) in row.hints {
-      #expect(hints[symbol]?.contains(text) == true, "\(row.name): hint for \(symbol) should mention \(text): \(hints[symbol] ?? "none")")
+      #expect(
+        hints[symbol]?.contains(text) == true,
+        "\(row.name): hint for \(symbol) should mention \(text): \(hints[symbol] ?? "none")")
     }
     let problems = items.contains { !$0.hasPrefix("W:") }
     #expect(result.status == (problems ? 1 : 0), "\(row.name): exit status \(result.status)")
@@ -134,6 +142,8 @@ func lddR(_ input: String, environment: [String: String], cwd: String) throws ->
     let (expected, lddRun) = try lddR(row.input, environment: environment, cwd: row.cwd)
     let (items, _, _) = try Self.findings(row)
     let comparable = items.filter { $0.hasPrefix("U:") || $0.hasPrefix("V:") || $0.hasPrefix("W:") }
-    #expect(comparable == expected, "\(row.name)\nldd -r: \(expected.sorted())\nelfdyn: \(comparable.sorted())\n\(lddRun.stdout)")
+    #expect(
+      comparable == expected,
+      "\(row.name)\nldd -r: \(expected.sorted())\nelfdyn: \(comparable.sorted())\n\(lddRun.stdout)")
   }
 }

@@ -132,7 +132,8 @@ struct DynamicEditor {
       throw ElfError(path, .usage, "a new entry needs .dynamic to move, which elfdyn does not do for MIPS files")
     }
     if let newEntryIndex, !moveDynamic {
-      plan.details.append("a new \(RunpathTag(tag: newLive[newEntryIndex].tag).name) entry went into a spare DT_NULL slot")
+      plan.details.append(
+        "a new \(RunpathTag(tag: newLive[newEntryIndex].tag).name) entry went into a spare DT_NULL slot")
     }
 
     if let stringOffset {
@@ -148,8 +149,10 @@ struct DynamicEditor {
     }
 
     // The string table must grow.
-    if !moveDynamic, let grown = try growOwnSegment(value: valueBytes, reclaim: reclaimable, newLive: newLive,
-      targets: targetPositions, plan: plan)
+    if !moveDynamic,
+      let grown = try growOwnSegment(
+        value: valueBytes, reclaim: reclaimable, newLive: newLive,
+        targets: targetPositions, plan: plan)
     {
       var grown = grown
       if newEntryIndex != nil { grown.strategy = .spareSlot }
@@ -194,7 +197,8 @@ struct DynamicEditor {
   private func isShared(offset: UInt64, length: UInt64, ignoring: Set<Int>) throws(ElfError) -> Bool {
     let end = offset + length
     if offset > 0 {
-      let before = try source.read(offset: source.stringTableOffset + offset - 1, count: 1, what: "the dynamic string table")
+      let before = try source.read(
+        offset: source.stringTableOffset + offset - 1, count: 1, what: "the dynamic string table")
       if before.first != 0 { return true }
     }
     func inside(_ value: UInt64) -> Bool { value >= offset && value <= end }
@@ -216,7 +220,9 @@ struct DynamicEditor {
       if shared { return true }
     }
     // Version definition and requirement names.
-    for (tag, type, isDef) in [(DynamicTag.verdef, UInt32(0x6fff_fffd), true), (DynamicTag.verneed, UInt32(0x6fff_fffe), false)]
+    for (tag, type, isDef) in [
+      (DynamicTag.verdef, UInt32(0x6fff_fffd), true), (DynamicTag.verneed, UInt32(0x6fff_fffe), false),
+    ]
     where live.contains(where: { $0.tag == tag }) {
       guard let section = source.sections.first(where: { $0.type == type }), section.size <= 16 << 20 else {
         return true
@@ -331,7 +337,8 @@ struct DynamicEditor {
     plan.writes.append((phdrOffset(loadIndex), codec.encode(grown)))
     if var section = source.dynamicStringSection {
       section.size = newSize
-      plan.writes.append((try sectionHeaderOffset(section.index), codec.encode(section, nameOffset: section.nameOffset)))
+      plan.writes.append(
+        (try sectionHeaderOffset(section.index), codec.encode(section, nameOffset: section.nameOffset)))
     }
     plan.tailOffset = source.stringTableOffset + start
     plan.tail = [.bytes(value + [0])]
@@ -487,7 +494,8 @@ struct DynamicEditor {
     var movedTables: [UInt64: UInt64] = [:]
     if case .moveBlock(_, _, let moved, _) = room, let blockDelta {
       for index in moved where source.sections[index].addr != 0 {
-        movedTables[source.sections[index].addr] = source.sections[index].addr &- blockDelta.oldAddress &+ blockDelta.address
+        movedTables[source.sections[index].addr] =
+          source.sections[index].addr &- blockDelta.oldAddress &+ blockDelta.address
       }
     }
     var entries = newLive
@@ -555,14 +563,16 @@ struct DynamicEditor {
       section.offset = stringsOffset
       section.addr = address(stringsOffset)
       section.size = newStrsz
-      plan.writes.append((try sectionHeaderOffset(section.index), codec.encode(section, nameOffset: section.nameOffset)))
+      plan.writes.append(
+        (try sectionHeaderOffset(section.index), codec.encode(section, nameOffset: section.nameOffset)))
     }
     if moveDynamic, let dynamicOffset, var section = source.dynamicSection {
       addressDeltas[section.index] = (section.addr, address(dynamicOffset))
       section.offset = dynamicOffset
       section.addr = address(dynamicOffset)
       section.size = UInt64(dynamicCount * codec.dynSize)
-      plan.writes.append((try sectionHeaderOffset(section.index), codec.encode(section, nameOffset: section.nameOffset)))
+      plan.writes.append(
+        (try sectionHeaderOffset(section.index), codec.encode(section, nameOffset: section.nameOffset)))
     }
     if case .moveBlock(let start, _, let moved, _) = room, let blockOffset, let blockDelta {
       for index in moved {
@@ -618,7 +628,8 @@ struct DynamicEditor {
     if dynamic.flags & 2 != 0 { return true }
     if let section = source.dynamicSection, section.flags & SectionHeader.flagWrite != 0 { return true }
     return source.programHeaders.contains {
-      $0.type == ProgramHeader.load && $0.flags & 2 != 0 && $0.containsFileImage(address: dynamic.vaddr, size: dynamic.filesz)
+      $0.type == ProgramHeader.load && $0.flags & 2 != 0
+        && $0.containsFileImage(address: dynamic.vaddr, size: dynamic.filesz)
     }
   }
 
@@ -667,7 +678,9 @@ struct DynamicEditor {
     let tableAddresses = Set(
       source.liveEntries.filter { Self.addressTags.contains($0.tag) && $0.tag != DynamicTag.strtab }.map(\.value))
     func movable(_ section: SectionHeader) -> Bool {
-      guard section.flags & SectionHeader.flagAlloc != 0, section.flags & SectionHeader.flagWrite == 0 else { return false }
+      guard section.flags & SectionHeader.flagAlloc != 0, section.flags & SectionHeader.flagWrite == 0 else {
+        return false
+      }
       if section.type == SectionHeader.note { return true }
       if section.type == SectionHeader.progbits && interp?.offset == section.offset && interp?.filesz == section.size {
         return true
@@ -743,7 +756,8 @@ struct DynamicEditor {
   private func symbolName(_ symbol: SymbolRecord, in names: SectionHeader) throws(ElfError) -> String? {
     guard UInt64(symbol.name) < names.size else { return nil }
     let available = min(16, names.size - UInt64(symbol.name))
-    let bytes = try source.read(offset: names.offset + UInt64(symbol.name), count: Int(available), what: "a symbol name")
+    let bytes = try source.read(
+      offset: names.offset + UInt64(symbol.name), count: Int(available), what: "a symbol name")
     let end = bytes.firstIndex(of: 0) ?? bytes.count
     return String(decoding: bytes[..<end], as: UTF8.self)
   }

@@ -118,7 +118,8 @@ final class PatchSource {
   func dynamicString(at offset: UInt64) throws(ElfError) -> String {
     guard offset < stringTableSize else {
       throw ElfError(
-        path, .malformed, "string offset \(hex(offset)) is outside the dynamic string table (size \(hex(stringTableSize)))")
+        path, .malformed,
+        "string offset \(hex(offset)) is outside the dynamic string table (size \(hex(stringTableSize)))")
     }
     var result: [UInt8] = []
     var position = offset
@@ -132,7 +133,8 @@ final class PatchSource {
       result += bytes
       position += UInt64(count)
     }
-    throw ElfError(path, .malformed, "the string at offset \(hex(offset)) runs past the end of the dynamic string table")
+    throw ElfError(
+      path, .malformed, "the string at offset \(hex(offset)) runs past the end of the dynamic string table")
   }
 
   /// Calls `body` with the symbols of the section at `index`, in windows of at most 1 MiB, with the

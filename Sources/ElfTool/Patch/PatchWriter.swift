@@ -129,7 +129,8 @@ struct PatchWriter {
       saved.append((write.offset, try preadAll(fd, count: write.bytes.count, at: write.offset, path: path)))
     }
     if plan.tailOffset < original {
-      saved.append((plan.tailOffset, try preadAll(fd, count: Int(original - plan.tailOffset), at: plan.tailOffset, path: path)))
+      saved.append(
+        (plan.tailOffset, try preadAll(fd, count: Int(original - plan.tailOffset), at: plan.tailOffset, path: path)))
     }
     func rollBack() {
       _ = ftruncate(fd, off_t(original))
@@ -204,7 +205,9 @@ struct PatchWriter {
     }
     var buffer = [UInt8](repeating: 0, count: 1 << 20)
     while left > 0 {
-      let n = buffer.withUnsafeMutableBytes { pread(input, $0.baseAddress, Int(min(left, UInt64($0.count))), off_t(inOff)) }
+      let n = buffer.withUnsafeMutableBytes {
+        pread(input, $0.baseAddress, Int(min(left, UInt64($0.count))), off_t(inOff))
+      }
       if n < 0 {
         if errno == EINTR { continue }
         throw posixError(file.path, "cannot read it")
@@ -221,7 +224,9 @@ struct PatchWriter {
 func pwriteAll(_ fd: Int32, _ bytes: [UInt8], at offset: UInt64, path: String) throws(ElfError) {
   var done = 0
   while done < bytes.count {
-    let n = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress.map { $0 + done }, bytes.count - done, off_t(offset) + off_t(done)) }
+    let n = bytes.withUnsafeBytes {
+      pwrite(fd, $0.baseAddress.map { $0 + done }, bytes.count - done, off_t(offset) + off_t(done))
+    }
     if n < 0 {
       if errno == EINTR { continue }
       throw posixError(path, "cannot write it")
@@ -234,7 +239,9 @@ func preadAll(_ fd: Int32, count: Int, at offset: UInt64, path: String) throws(E
   var buffer = [UInt8](repeating: 0, count: count)
   var done = 0
   while done < count {
-    let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress.map { $0 + done }, count - done, off_t(offset) + off_t(done)) }
+    let n = buffer.withUnsafeMutableBytes {
+      pread(fd, $0.baseAddress.map { $0 + done }, count - done, off_t(offset) + off_t(done))
+    }
     if n < 0 {
       if errno == EINTR { continue }
       throw posixError(path, "cannot read it")

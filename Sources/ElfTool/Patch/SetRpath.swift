@@ -206,7 +206,8 @@ public struct SetRpath {
       try edit(file: file, real: real, change: change, original: current, outcome: &outcome)
     } catch {
       outcome.status = .failed
-      outcome.error = error.path == real && real != file ? ElfError(file, error.kind, error.message).description : error.description
+      outcome.error =
+        error.path == real && real != file ? ElfError(file, error.kind, error.message).description : error.description
     }
     return outcome
   }
@@ -259,7 +260,8 @@ public struct SetRpath {
     outcome.status = .written
     if request.writeMode == .replace, locked.status.st_nlink > 1 {
       outcome.details.append(
-        "the file had \(locked.status.st_nlink) hard links: the other names keep the old content (--in-place changes them all)")
+        "the file had \(locked.status.st_nlink) hard links: the other names keep the old content (--in-place changes them all)"
+      )
     }
   }
 
@@ -282,7 +284,9 @@ public struct SetRpath {
     }
     let value = tag == .rpath ? dynamic.rpath : dynamic.runpath
     guard value == expected, expected != nil || (dynamic.runpath == nil && dynamic.rpath == nil) else {
-      throw ElfError(real, .malformed, "after the edit the runpath reads back as \(value ?? "nothing"), not \(expected ?? "nothing")")
+      throw ElfError(
+        real, .malformed, "after the edit the runpath reads back as \(value ?? "nothing"), not \(expected ?? "nothing")"
+      )
     }
     guard dynamic.needed == before.needed, dynamic.soname == before.soname, dynamic.flags == before.flags,
       dynamic.flags1 == before.flags1, result.interpreter == original.interpreter
@@ -360,7 +364,9 @@ public struct SetRpath {
       for edge in graph.edges[index] where edge.kind != .preload {
         let object = graph.objects[edge.to]
         guard object.found, let path = object.hostPath else {
-          if !(object.auxiliary && object.via == .notFound) && !missing.contains(edge.name) { missing.append(edge.name) }
+          if !(object.auxiliary && object.via == .notFound) && !missing.contains(edge.name) {
+            missing.append(edge.name)
+          }
           continue
         }
         if edge.name.contains("/") || isSystem(object, name: edge.name) { continue }

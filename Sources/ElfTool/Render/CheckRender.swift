@@ -58,7 +58,9 @@ public struct CheckRenderer {
                 "missingLibraries",
                 .array(
                   result.missingLibraries.map { item in
-                    var entry: [(String, JSONValue)] = [("name", .string(item.name)), ("neededBy", .string(item.neededBy))]
+                    var entry: [(String, JSONValue)] = [
+                      ("name", .string(item.name)), ("neededBy", .string(item.neededBy)),
+                    ]
                     if let error = item.error { entry.append(("error", .string(error))) }
                     return .object(entry)
                   })
@@ -70,7 +72,9 @@ public struct CheckRenderer {
                   "unused",
                   .array(
                     result.unused.map {
-                      .object([("name", .string($0.name)), ("path", .string($0.path)), ("neededBy", .string($0.neededBy))])
+                      .object([
+                        ("name", .string($0.name)), ("path", .string($0.path)), ("neededBy", .string($0.neededBy)),
+                      ])
                     })
                 ))
             }
@@ -90,7 +94,9 @@ public struct CheckRenderer {
         if showClean { out += s.bold(result.path) + ": " + s.green("ok") + ", nothing unresolved\n" }
         continue
       }
-      out += s.bold(result.path) + ": " + (problems == 0 ? s.green("ok") : s.red("\(problems) problem" + (problems == 1 ? "" : "s"))) + "\n"
+      out +=
+        s.bold(result.path) + ": "
+        + (problems == 0 ? s.green("ok") : s.red("\(problems) problem" + (problems == 1 ? "" : "s"))) + "\n"
       var groups: [String] = []
       for item in result.undefined where !groups.contains(item.referencedBy) { groups.append(item.referencedBy) }
       for item in result.missingVersions where !groups.contains(item.requiredBy) { groups.append(item.requiredBy) }

@@ -242,7 +242,8 @@ public struct TreeRenderer {
     }
     for (from, list) in graph.edges.enumerated() {
       for edge in list {
-        let style = edge.kind == .needed ? "" : " [style=dotted, label=\(q(edge.kind == .filter ? "filter" : "auxiliary"))]"
+        let style =
+          edge.kind == .needed ? "" : " [style=dotted, label=\(q(edge.kind == .filter ? "filter" : "auxiliary"))]"
         out += "  n\(from) -> n\(edge.to)\(style);\n"
       }
     }

@@ -126,7 +126,8 @@ public final class SymbolChecker: @unchecked Sendable {
       graph = try resolver.resolve(path)
       scope = hostGraph.objects.filter(\.found)
       let hostIDs = Set(scope.compactMap(\.fileID))
-      for object in graph.objects where object.found && !hostIDs.contains(object.fileID ?? FileID(device: 0, inode: 0)) {
+      for object in graph.objects where object.found && !hostIDs.contains(object.fileID ?? FileID(device: 0, inode: 0))
+      {
         scope.append(object)
         checked.append(scope.count - 1)
       }
@@ -140,7 +141,8 @@ public final class SymbolChecker: @unchecked Sendable {
       if object.auxiliary && object.via == .notFound { continue }
       for needer in object.neededBy.isEmpty ? [0] : object.neededBy {
         result.missingLibraries.append(
-          MissingLibrary(name: object.name, neededBy: graph.objects[needer].path ?? graph.objects[needer].name, error: object.error))
+          MissingLibrary(
+            name: object.name, neededBy: graph.objects[needer].path ?? graph.objects[needer].name, error: object.error))
       }
       _ = index
     }
@@ -167,8 +169,11 @@ public final class SymbolChecker: @unchecked Sendable {
     if options.unused, let first = checked.first, let file = scope[first].file {
       let used = bindings[first] ?? []
       for needed in file.dynamic?.needed ?? [] {
-        guard let target = findNeeded(needed, from: scope[first], scope: scope), !used.contains(target) else { continue }
-        result.unused.append(UnusedDependency(name: needed, path: scope[target].path ?? needed, neededBy: scope[first].path ?? ""))
+        guard let target = findNeeded(needed, from: scope[first], scope: scope), !used.contains(target) else {
+          continue
+        }
+        result.unused.append(
+          UnusedDependency(name: needed, path: scope[target].path ?? needed, neededBy: scope[first].path ?? ""))
       }
     }
     if result.undefined.contains(where: { $0.hint == nil }) {
@@ -195,7 +200,9 @@ public final class SymbolChecker: @unchecked Sendable {
   ) -> ObjectReport {
     var report = ObjectReport()
     guard let file = scope[position].file, let table = scopeTables[position] else { return report }
-    func resolve(_ name: SymbolName, _ version: SymbolTable.NeededVersion?, _ typeClass: RelocationClass, _ skip: Int?) -> Int? {
+    func resolve(_ name: SymbolName, _ version: SymbolTable.NeededVersion?, _ typeClass: RelocationClass, _ skip: Int?)
+      -> Int?
+    {
       if let known = answers.find(name, version, typeClass, skip ?? -1) { return known >= 0 ? known : nil }
       let found = lookup(name, version: version, typeClass: typeClass, tables: scopeTables, skip: skip)
       answers.insert(name, version, typeClass, skip ?? -1, found ?? -1)
@@ -231,17 +238,22 @@ public final class SymbolChecker: @unchecked Sendable {
         {
           let definedIn = scope[found].path ?? scope[found].name
           let text = name.text
-          add(UnresolvedSymbol(
-            symbol: text, version: version?.name, referencedBy: referencing, weak: symbol.binding == 2,
-            kind: .indirect(definedIn: definedIn),
-            hint: "\(text) is found at run time only in \(Paths.basename(definedIn)), which \(Paths.basename(referencing)) does not depend on: add it to its DT_NEEDED (link it against that library)"))
+          add(
+            UnresolvedSymbol(
+              symbol: text, version: version?.name, referencedBy: referencing, weak: symbol.binding == 2,
+              kind: .indirect(definedIn: definedIn),
+              hint:
+                "\(text) is found at run time only in \(Paths.basename(definedIn)), which \(Paths.basename(referencing)) does not depend on: add it to its DT_NEEDED (link it against that library)"
+            ))
         }
         return
       }
       // A weak undefined reference that finds nothing is fine, for the loader and for linkers.
       if symbol.binding == 2 { return }
-      add(UnresolvedSymbol(
-        symbol: name.text, version: version?.name, referencedBy: referencing, weak: false, kind: .unresolved, hint: nil))
+      add(
+        UnresolvedSymbol(
+          symbol: name.text, version: version?.name, referencedBy: referencing, weak: false, kind: .unresolved,
+          hint: nil))
     }
     if options.strict {
       for index in 1..<max(table.count, 1) where done[index] == 0 {
@@ -251,9 +263,10 @@ public final class SymbolChecker: @unchecked Sendable {
         let name = SymbolName(bytes)
         let version = table.hasVersions ? table.neededVersion(Int(table.versionIndex(index) & 0x7fff)) : nil
         if resolve(name, version, .other, nil) == nil {
-          add(UnresolvedSymbol(
-            symbol: name.text, version: version?.name, referencedBy: referencing, weak: false, kind: .unrelocated,
-            hint: nil))
+          add(
+            UnresolvedSymbol(
+              symbol: name.text, version: version?.name, referencedBy: referencing, weak: false, kind: .unrelocated,
+              hint: nil))
         }
       }
     }
@@ -379,7 +392,9 @@ struct LookupCache {
     }
   }
 
-  func find(_ name: SymbolName, _ version: SymbolTable.NeededVersion?, _ typeClass: RelocationClass, _ skip: Int) -> Int? {
+  func find(_ name: SymbolName, _ version: SymbolTable.NeededVersion?, _ typeClass: RelocationClass, _ skip: Int)
+    -> Int?
+  {
     let mask = slots.count - 1
     var slot = Int(name.gnuHash) & mask
     while true {
@@ -430,7 +445,8 @@ enum RelocationClass: Hashable {
       }
     case .i386:
       switch type {
-      case 7, 35, 36, 37, 14, 15, 43: self = .plt  // JMP_SLOT, TLS_DTPMOD32, DTPOFF32, TPOFF32, TLS_TPOFF, TLS_IE?, TLS_DESC
+      // JMP_SLOT, TLS_TPOFF, TLS_DTPMOD32, TLS_DTPOFF32, TLS_TPOFF32, TLS_DESC
+      case 7, 14, 35, 36, 37, 41: self = .plt
       case 5: self = .copy
       default: self = .other
       }
@@ -475,7 +491,9 @@ extension SymbolChecker {
   public func checkAll(_ inputs: [String]) -> (results: [CheckResult], errors: [ElfError]) {
     if inputs.count > 1 { objectWorkers = 1 }
     defer { objectWorkers = processorCount() }
-    let outcomes: [Result<CheckResult, ElfError>] = parallelMap(inputs.count, workers: inputs.count > 1 ? processorCount() : 1) {
+    let outcomes: [Result<CheckResult, ElfError>] = parallelMap(
+      inputs.count, workers: inputs.count > 1 ? processorCount() : 1
+    ) {
       index in
       do throws(ElfError) {
         return .success(try check(inputs[index]))

@@ -28,7 +28,8 @@ final class DefinitionFinder {
       let library = Paths.basename(object.path ?? object.name)
       var sentence = "\(item.symbol) is defined in \(library) but not exported (\(kind))"
       if isRust(file) && object.path != item.referencedBy {
-        sentence += ": a Rust dylib exports only Rust items, so C code linked into it stays local, while the code "
+        sentence +=
+          ": a Rust dylib exports only Rust items, so C code linked into it stays local, while the code "
           + "that calls it was inlined into \(referencing) (an #[inline] function of that crate); export it from "
           + "\(library) or make the caller non-inline"
       } else {
@@ -65,7 +66,8 @@ final class DefinitionFinder {
     }
     if !otherVersions.isEmpty {
       let wanted = item.version.map { "\(item.symbol)@\($0)" } ?? "\(item.symbol) (unversioned)"
-      sentences.append("\(item.symbol) is defined only as \(otherVersions.joined(separator: ", ")); \(referencing) needs \(wanted)")
+      sentences.append(
+        "\(item.symbol) is defined only as \(otherVersions.joined(separator: ", ")); \(referencing) needs \(wanted)")
     }
     for library in valueless {
       sentences.append("\(item.symbol) is defined in \(library) with no value (st_value 0), which the loader ignores")
@@ -76,7 +78,8 @@ final class DefinitionFinder {
       let inScope = Set(scope.compactMap(\.fileID))
       search: for dir in siblingDirectories(item, scope: scope, graph: graph) {
         for file in libraries(in: dir) where !inScope.contains(file.fileID) {
-          guard let table = checker.table(file), let index = checker.match(name, version: nil, typeClass: .other, in: table),
+          guard let table = checker.table(file),
+            let index = checker.match(name, version: nil, typeClass: .other, in: table),
             let symbol = table.symbol(index), symbol.visibility != 1, symbol.visibility != 2, symbol.binding != 0
           else { continue }
           sentences.append(
@@ -151,7 +154,9 @@ final class DefinitionFinder {
     if archiveIndex == nil {
       var archives: [String] = []
       for dir in checker.options.archiveDirectories {
-        archives += listDirectory(dir).sorted().filter { $0.hasSuffix(".a") || $0.hasSuffix(".rlib") }.map { Paths.join(dir, $0) }
+        archives += listDirectory(dir).sorted().filter { $0.hasSuffix(".a") || $0.hasSuffix(".rlib") }.map {
+          Paths.join(dir, $0)
+        }
       }
       if let profile = cargoProfileDirectory(for: graph.input) {
         let build = Paths.join(profile, "build")
@@ -225,7 +230,9 @@ extension SymbolTable {
       } else {
         continue
       }
-      guard let name = try? table.string(at: UInt64(symbol.name), what: "a symbol name"), !name.isEmpty else { continue }
+      guard let name = try? table.string(at: UInt64(symbol.name), what: "a symbol name"), !name.isEmpty else {
+        continue
+      }
       result.append((name, kind))
     }
     return result

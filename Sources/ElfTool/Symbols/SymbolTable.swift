@@ -257,7 +257,9 @@ final class SymbolTable: @unchecked Sendable {
     }
     guard let phdr else { return nil }
     let size = min(phdr.filesz - (offset - phdr.offset), 1 << 20)
-    guard let chunk = try? image.chunk(offset: offset, size: size, type: .bytes, what: "version table") else { return nil }
+    guard let chunk = try? image.chunk(offset: offset, size: size, type: .bytes, what: "version table") else {
+      return nil
+    }
     retained.append(chunk)
     return chunk.bytes
   }
@@ -297,7 +299,8 @@ final class SymbolTable: @unchecked Sendable {
           let auxNext = reader.u32(auxPosition + 12),
           let name = try? strings?.string(at: UInt64(nameOffset), what: "a version name")
         else { break }
-        let needed = NeededVersion(name: name, hash: hash, file: fileName, weak: flags & 0x2 != 0, hidden: other & 0x8000 != 0)
+        let needed = NeededVersion(
+          name: name, hash: hash, file: fileName, weak: flags & 0x2 != 0, hidden: other & 0x8000 != 0)
         versions.append(needed)
         Self.store(needed, at: Int(other & 0x7fff), in: &neededVersions)
         guard auxNext != 0 else { break }
@@ -409,15 +412,23 @@ struct GnuHashTable {
     var bloom32: Words<UInt32>?
     var bloom64: Words<UInt64>?
     if is64 {
-      guard let c = try? image.chunk(offset: bloomAt, size: UInt64(bloomSize) * 8, type: .xword, what: "GNU hash bloom filter") else { return nil }
+      guard
+        let c = try? image.chunk(
+          offset: bloomAt, size: UInt64(bloomSize) * 8, type: .xword, what: "GNU hash bloom filter")
+      else { return nil }
       keep.append(c)
       bloom64 = Words<UInt64>(chunk: c)
     } else {
-      guard let c = try? image.chunk(offset: bloomAt, size: UInt64(bloomSize) * 4, type: .word, what: "GNU hash bloom filter") else { return nil }
+      guard
+        let c = try? image.chunk(
+          offset: bloomAt, size: UInt64(bloomSize) * 4, type: .word, what: "GNU hash bloom filter")
+      else { return nil }
       keep.append(c)
       bloom32 = Words<UInt32>(chunk: c)
     }
-    guard let bucketChunk = try? image.chunk(offset: bucketsAt, size: UInt64(nbuckets) * 4, type: .word, what: "GNU hash buckets")
+    guard
+      let bucketChunk = try? image.chunk(
+        offset: bucketsAt, size: UInt64(nbuckets) * 4, type: .word, what: "GNU hash buckets")
     else { return nil }
     keep.append(bucketChunk)
     let buckets = Words<UInt32>(chunk: bucketChunk)
@@ -431,7 +442,9 @@ struct GnuHashTable {
       while true {
         let available = image.fileSize > chainsAt ? Int((image.fileSize - chainsAt) / 4) : 0
         let want = min(length + step, available)
-        guard want > 0, let c = try? image.chunk(offset: chainsAt, size: UInt64(want) * 4, type: .word, what: "GNU hash chains") else {
+        guard want > 0,
+          let c = try? image.chunk(offset: chainsAt, size: UInt64(want) * 4, type: .word, what: "GNU hash chains")
+        else {
           return nil
         }
         let words = Words<UInt32>(chunk: c)
@@ -452,7 +465,9 @@ struct GnuHashTable {
       }
     }
     let chainChunk: Chunk
-    if chainLength > 0, let c = try? image.chunk(offset: chainsAt, size: UInt64(chainLength) * 4, type: .word, what: "GNU hash chains") {
+    if chainLength > 0,
+      let c = try? image.chunk(offset: chainsAt, size: UInt64(chainLength) * 4, type: .word, what: "GNU hash chains")
+    {
       chainChunk = c
       keep.append(c)
     } else {
@@ -461,7 +476,8 @@ struct GnuHashTable {
     }
     return GnuHashTable(
       nbuckets: Int(nbuckets), symbolOffset: Int(symoffset), bloomShift: shift, bloom32: bloom32, bloom64: bloom64,
-      bloomCount: Int(bloomSize), buckets: buckets, chains: chainLength > 0 ? Words<UInt32>(chunk: chainChunk) : Words<UInt32>(chunk: bucketChunk),
+      bloomCount: Int(bloomSize), buckets: buckets,
+      chains: chainLength > 0 ? Words<UInt32>(chunk: chainChunk) : Words<UInt32>(chunk: bucketChunk),
       symbolCount: chainLength > 0 ? Int(symoffset) + chainLength : Int(symoffset))
   }
 
