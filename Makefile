@@ -27,7 +27,7 @@ build: deps-build
 	$(SWIFT) build $(RELEASE_FLAGS)
 
 demo: build
-	@TestBinaries/demo/run-demo.sh $(BIN) $(TESTBIN)/demo
+	@TestBinaries/demo/run-demo.sh $(BIN) .build/demo
 
 testbinaries: deps-test
 	TestBinaries/build-all.sh $(TESTBIN)

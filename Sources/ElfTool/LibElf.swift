@@ -123,20 +123,31 @@ final class ElfImage {
     fileID = FileID(device: UInt64(st.st_dev), inode: UInt64(st.st_ino))
     stamp = FileStamp(
       id: fileID, size: fileSize, seconds: Int64(st.st_mtim.tv_sec), nanoseconds: Int64(st.st_mtim.tv_nsec))
-    var head = [UInt8](repeating: 0, count: 64)
-    let count = head.withUnsafeMutableBytes { pread(fd, $0.baseAddress, 64, 0) }
-    if count < 0 {
-      let code = errno
-      throw ElfError(path, .io(errno: code), "cannot read file data: \(String(cString: strerror(code)))")
-    }
-    identity = try decodeIdentity(Array(head.prefix(count)), path: path)
+    // libelf reads the ELF header itself; the first bytes are read separately only when it does
+    // not see an ELF file, to say precisely what the file is (glibc's open_verify messages).
     guard let elf = elf_begin(fd, access == .map ? ELF_C_READ_MMAP : ELF_C_READ, nil) else {
+      _ = try Self.identity(fd: fd, path: path)
       throw ElfError(path, .malformed, "libelf cannot read it: \(libelfMessage())")
     }
-    guard elf_kind(elf) == ELF_K_ELF else {
+    var ehdr = GElf_Ehdr()
+    guard elf_kind(elf) == ELF_K_ELF, gelf_getehdr(elf, &ehdr) != nil else {
+      let message = libelfMessage()
       elf_end(elf)
-      throw ElfError(path, .notELF, "libelf does not see an ELF file")
+      _ = try Self.identity(fd: fd, path: path)
+      throw ElfError(path, .malformed, "libelf cannot read it: \(message)")
     }
+    guard let elfClass = ElfClass(rawValue: ehdr.e_ident.4), let order = ByteOrder(rawValue: ehdr.e_ident.5) else {
+      elf_end(elf)
+      throw ElfError(path, .malformed, "invalid class or byte order in e_ident")
+    }
+    let headerSize: UInt64 = elfClass == .elf64 ? 64 : 52
+    guard fileSize >= headerSize else {
+      elf_end(elf)
+      throw ElfError(path, .notELF, "file too short (\(fileSize) bytes)")
+    }
+    identity = ElfIdentity(
+      elfClass: elfClass, byteOrder: order, osABI: ehdr.e_ident.7, abiVersion: ehdr.e_ident.8,
+      type: ObjectType(ehdr.e_type), machine: Machine(rawValue: ehdr.e_machine), flags: ehdr.e_flags)
     if access == .map {
       // Make the whole image resident in the mapping (or read, where mmap is impossible), so that
       // the descriptor is no longer needed.
@@ -153,6 +164,28 @@ final class ElfImage {
       descriptor = fd
     }
     handle = ElfHandle(raw: elf)
+  }
+
+  /// The identity from the first bytes of the file, read by hand: for files libelf will not
+  /// read, so that a candidate of another class is still recognised (and skipped) and a file
+  /// that is not ELF gets the loader's message. Throws `.notELF` or `.malformed` when the bytes
+  /// are not a usable ELF header.
+  static func identity(fd: Int32, path: String) throws(ElfError) -> ElfIdentity {
+    var head = [UInt8](repeating: 0, count: 64)
+    let count = head.withUnsafeMutableBytes { pread(fd, $0.baseAddress, 64, 0) }
+    if count < 0 {
+      let code = errno
+      throw ElfError(path, .io(errno: code), "cannot read file data: \(String(cString: strerror(code)))")
+    }
+    return try decodeIdentity(Array(head.prefix(count)), path: path)
+  }
+
+  /// `identity(fd:path:)` for a path.
+  static func identity(path: String) -> ElfIdentity? {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { return nil }
+    defer { close(fd) }
+    return try? identity(fd: fd, path: path)
   }
 
   /// Tells libelf the descriptor is done with (elf_cntl ELF_C_FDDONE) and closes it. Chunks read

@@ -485,8 +485,21 @@ struct ResolveState {
     if !system.subdirectories.isEmpty {
       let host = Paths.insideRoot(system.root, dir.hasPrefix("/") ? dir : Paths.join(options.currentDirectory, dir))
       if isDirectory(host) {
-        for sub in system.subdirectories where isDirectory(Paths.join(host, sub)) {
-          result.append(sub)
+        // A subdirectory whose first component does not exist (glibc-hwcaps, tls, x86_64 in most
+        // directories) rules out everything below it: one stat instead of several.
+        var absent: [Substring] = []
+        for sub in system.subdirectories {
+          let first = sub.split(separator: "/").first ?? Substring(sub)
+          if absent.contains(first) { continue }
+          if first != Substring(sub) && !isDirectory(Paths.join(host, String(first))) {
+            absent.append(first)
+            continue
+          }
+          if isDirectory(Paths.join(host, sub)) {
+            result.append(sub)
+          } else if first == Substring(sub) {
+            absent.append(first)
+          }
         }
       }
     }
@@ -513,6 +526,10 @@ struct ResolveState {
       case .mismatch, .usage:
         return .skipped([])
       case .malformed:
+        // A broken file of another class or machine is skipped like any other candidate of it.
+        if let identity = ElfImage.identity(path: host), !identity.canLoad(into: system.identity) {
+          return .skipped([])
+        }
         return .failed(candidate, error.message)
       }
     }
