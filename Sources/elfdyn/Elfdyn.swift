@@ -65,15 +65,20 @@ func printError(_ message: String) {
 /// Writes to standard output without Foundation, in as few calls as possible.
 func write(_ text: String) { writeAll(1, text) }
 
+/// Writes UTF-8 bytes to standard output.
+func writeBytes(_ bytes: [UInt8]) { bytes.withUnsafeBytes { writeRaw(1, $0) } }
+
 func writeAll(_ fd: Int32, _ text: String) {
   var text = text
-  text.withUTF8 { buffer in
-    var offset = 0
-    while offset < buffer.count {
-      let n = Glibc.write(fd, buffer.baseAddress.map { $0 + offset }, buffer.count - offset)
-      if n <= 0 { break }
-      offset += n
-    }
+  text.withUTF8 { writeRaw(fd, UnsafeRawBufferPointer($0)) }
+}
+
+private func writeRaw(_ fd: Int32, _ buffer: UnsafeRawBufferPointer) {
+  var offset = 0
+  while offset < buffer.count {
+    let n = Glibc.write(fd, buffer.baseAddress.map { $0 + offset }, buffer.count - offset)
+    if n <= 0 { break }
+    offset += n
   }
 }
 

@@ -101,7 +101,7 @@ struct TreeRequest {
         case .dot: write(renderer.dot())
         case .text:
           if number > 0 { write("\n") }
-          write(renderer.text(options))
+          writeBytes(renderer.textBytes(options))
         }
       }
       if !graph.allFound && status == 0 { status = 1 }

@@ -92,9 +92,15 @@ public struct TreeRenderer {
   /// The tree, like libtree's: each library with the path it resolved to and why; an object seen
   /// before is shown again without its subtree; missing libraries with the directories tried.
   public func text(_ options: TextOptions) -> String {
+    String(decoding: textBytes(options), as: UTF8.self)
+  }
+
+  /// `text` as UTF-8 bytes, built without String appends (which check grapheme boundaries at every
+  /// join of non-ASCII text such as the box-drawing prefixes).
+  public func textBytes(_ options: TextOptions) -> [UInt8] {
     let s = options.style
-    var out = ""
-    out.reserveCapacity(graph.objects.count * 120)
+    var out = TextBuffer()
+    out.bytes.reserveCapacity(graph.objects.count * 120)
     out += s.bold(graph.input)
     if let interp = graph.interpreter {
       let interpIndex = graph.objects.firstIndex { $0.via == .interpreter }
@@ -109,13 +115,13 @@ public struct TreeRenderer {
       var parent: Int
       var edges: [DependencyEdge]
       var next: Int
-      var prefix: String
+      var prefix: [UInt8]
     }
     var expanded = Set<Int>([0])
     var onPath: [Int] = []
     var roots = graph.preloads
     roots.append(contentsOf: graph.edges[0])
-    var stack = [Frame(parent: 0, edges: roots, next: 0, prefix: "")]
+    var stack = [Frame(parent: 0, edges: roots, next: 0, prefix: [])]
     onPath.append(0)
     while var frame = stack.popLast() {
       guard frame.next < frame.edges.count else {
@@ -129,8 +135,8 @@ public struct TreeRenderer {
       let parent = frame.parent
       stack.append(frame)
       let object = graph.objects[edge.to]
-      let childPrefix = prefix + (isLast ? "    " : "│   ")
-      out += prefix
+      let childPrefix = prefix + (isLast ? TextBuffer.blank : TextBuffer.bar)
+      out.bytes += prefix
       out += isLast ? "└── " : "├── "
       out += s.bold(edge.name)
       let cycle = onPath.contains(edge.to)
@@ -170,9 +176,13 @@ public struct TreeRenderer {
       out += "\n"
       if object.via == .notFound {
         if !object.tried.isEmpty {
-          out += childPrefix + s.dim("tried: " + describeTried(object.tried)) + "\n"
+          out.bytes += childPrefix
+          out += s.dim("tried: " + describeTried(object.tried)) + "\n"
         }
-        if let hint = hints[edge.to] { out += childPrefix + s.yellow("hint: " + hint) + "\n" }
+        if let hint = hints[edge.to] {
+          out.bytes += childPrefix
+          out += s.yellow("hint: " + hint) + "\n"
+        }
         continue
       }
       guard expandHere else { continue }
@@ -180,13 +190,14 @@ public struct TreeRenderer {
       let children = graph.edges[edge.to]
       guard !children.isEmpty else { continue }
       if let limit = options.depth, onPath.count >= limit {
-        out += childPrefix + s.dim("… \(children.count) more below --depth \(limit)") + "\n"
+        out.bytes += childPrefix
+        out += s.dim("… \(children.count) more below --depth \(limit)") + "\n"
         continue
       }
       onPath.append(edge.to)
       stack.append(Frame(parent: edge.to, edges: children, next: 0, prefix: childPrefix))
     }
-    return out
+    return out.bytes
   }
 
   /// "runpath /a, LD_LIBRARY_PATH /b, ld.so.cache, default path /lib/x86_64-linux-gnu /usr/lib/..."
@@ -255,4 +266,16 @@ public struct TreeRenderer {
 extension LoadedObject {
   /// The name to show: the DT_NEEDED string, or the file name of the input.
   public var displayName: String { via == .input ? Paths.basename(name) : name }
+}
+
+/// Output text as UTF-8 bytes.
+struct TextBuffer {
+  var bytes: [UInt8] = []
+  static let bar = Array("│   ".utf8)
+  static let blank = Array("    ".utf8)
+
+  static func += (buffer: inout TextBuffer, text: String) {
+    var text = text
+    text.withUTF8 { buffer.bytes.append(contentsOf: $0) }
+  }
 }
