@@ -159,7 +159,7 @@ public final class SymbolChecker: @unchecked Sendable {
           cache: &cache)
       }
     }
-    var bindings: [Int: Set<Int>] = [:]
+    var bindings: [Int: [Bool]] = [:]
     for (item, report) in reports.enumerated() {
       result.undefined += report.undefined
       result.missingVersions += report.missingVersions
@@ -167,7 +167,8 @@ public final class SymbolChecker: @unchecked Sendable {
       bindings[checked[item]] = report.bindings
     }
     if options.unused, let first = checked.first, let file = scope[first].file {
-      let used = bindings[first] ?? []
+      let bound = bindings[first] ?? []
+      let used = Set(bound.indices.filter { bound[$0] })
       for needed in file.dynamic?.needed ?? [] {
         guard let target = findNeeded(needed, from: scope[first], scope: scope), !used.contains(target) else {
           continue
@@ -190,7 +191,8 @@ public final class SymbolChecker: @unchecked Sendable {
     var undefined: [UnresolvedSymbol] = []
     var missingVersions: [MissingVersion] = []
     var warnings: [String] = []
-    var bindings: Set<Int> = []
+    /// Which objects of the scope the references bound to (a flag per scope position).
+    var bindings: [Bool] = []
   }
 
   /// The references, version requirements and bindings of one object of the scope.
@@ -199,6 +201,7 @@ public final class SymbolChecker: @unchecked Sendable {
     cache answers: inout LookupCache
   ) -> ObjectReport {
     var report = ObjectReport()
+    report.bindings = [Bool](repeating: false, count: scope.count)
     guard let file = scope[position].file, let table = scopeTables[position] else { return report }
     func resolve(_ name: SymbolName, _ version: SymbolTable.NeededVersion?, _ typeClass: RelocationClass, _ skip: Int?)
       -> Int?
@@ -232,7 +235,7 @@ public final class SymbolChecker: @unchecked Sendable {
       let version = table.hasVersions ? table.neededVersion(Int(table.versionIndex(index) & 0x7fff)) : nil
       let skip = typeClass == .copy ? executableIndex : nil
       if let found = resolve(name, version, typeClass, skip) {
-        report.bindings.insert(found)
+        report.bindings[found] = true
         if options.strict, position != 0, found != 0, found != position,
           !dependsOn(position, found, scope: scope, graph: graph)
         {

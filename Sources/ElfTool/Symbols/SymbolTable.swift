@@ -216,7 +216,8 @@ final class SymbolTable: @unchecked Sendable {
       return
     }
     if let sysv = sysvHash {
-      for index in sysv.chain(for: name.elfHash) {
+      let hash = name.elfHash
+      for index in sysv.chain(for: hash) {
         if let symbol = symbol(index), nameEquals(symbol, name), body(index, symbol) { return }
       }
     }
@@ -318,21 +319,24 @@ final class SymbolTable: @unchecked Sendable {
 struct SymbolName {
   let bytes: UnsafeRawBufferPointer
   let gnuHash: UInt32
-  let elfHash: UInt32
 
   init(_ bytes: UnsafeRawBufferPointer) {
     self.bytes = bytes
     var h: UInt32 = 5381
+    for c in bytes { h = h &* 33 &+ UInt32(c) }
+    gnuHash = h
+  }
+
+  /// The SysV ELF hash, for the rare objects that have only DT_HASH (computed when needed).
+  var elfHash: UInt32 {
     var e: UInt32 = 0
     for c in bytes {
-      h = h &* 33 &+ UInt32(c)
       e = (e << 4) &+ UInt32(c)
       let g = e & 0xf000_0000
       if g != 0 { e ^= g >> 24 }
       e &= ~g
     }
-    gnuHash = h
-    elfHash = e
+    return e
   }
 
   var text: String { String(decoding: bytes, as: UTF8.self) }
