@@ -48,14 +48,16 @@ public final class ElfFile {
   static func fileOffset(ofAddress address: UInt64, size: UInt64, in programHeaders: [ProgramHeader]) -> UInt64? {
     for phdr in programHeaders where phdr.type == ProgramHeader.load {
       if phdr.containsFileImage(address: address, size: size) {
-        return phdr.offset + (address - phdr.vaddr)
+        // p_offset comes from the file: an offset past 2^64 is no offset.
+        let (offset, overflow) = phdr.offset.addingReportingOverflow(address - phdr.vaddr)
+        return overflow ? nil : offset
       }
     }
     return nil
   }
 
-  /// The dynamic string table (DT_STRTAB, DT_STRSZ), bounds-checked.
-  /// The whole dynamic string table, from a new mapping of the file.
+  /// The whole dynamic string table (DT_STRTAB, DT_STRSZ), bounds-checked, from a new mapping of
+  /// the file.
   func stringTable(_ entries: [DynamicEntry]) throws(ElfError) -> StringTable {
     let image = try ElfImage(path: path, access: .map)
     return try Self.stringTable(entries, image: image, programHeaders: programHeaders)
@@ -155,6 +157,13 @@ extension ElfFile {
       throw ElfError(
         path, .malformed,
         "DT_STRTAB at address \(hex(address)) (size \(hex(size))) is outside every PT_LOAD segment")
+    }
+    // Sizes come from the file: with the table inside the file, no sum below can pass 2^64.
+    guard tableOffset <= image.fileSize, size <= image.fileSize - tableOffset else {
+      throw ElfError(
+        path, .malformed,
+        "the dynamic string table at offset \(hex(tableOffset)) with size \(hex(size)) lies outside the file "
+          + "(size \(hex(image.fileSize)))")
     }
     for offset in offsets where offset >= size {
       throw ElfError(

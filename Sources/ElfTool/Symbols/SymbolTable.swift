@@ -230,7 +230,7 @@ final class SymbolTable: @unchecked Sendable {
     // DT_RELACOUNT / DT_RELCOUNT: that many relative relocations (no symbol) come first; skip them.
     func read(_ addressTag: Int64, _ sizeTag: Int64, rela: Bool, relativeCountTag: Int64? = nil) {
       guard let address = value(addressTag), var size = value(sizeTag), size > 0,
-        var at = file.fileOffset(ofAddress: address, size: size)
+        var at = file.fileOffset(ofAddress: address, size: size), at <= image.fileSize
       else { return }
       if let tag = relativeCountTag, let relative = value(tag) {
         let entry = UInt64(image.fileSize(of: rela ? .rela : .rel))
@@ -404,6 +404,8 @@ struct GnuHashTable {
   let symbolCount: Int
 
   static func read(image: ElfImage, at offset: UInt64, is64: Bool, keep: inout [Chunk]) -> GnuHashTable? {
+    // Offsets come from the file: with the table's start inside the file, no sum below passes 2^64.
+    guard offset <= image.fileSize else { return nil }
     guard let header = try? image.chunk(offset: offset, size: 16, type: .word, what: "DT_GNU_HASH") else { return nil }
     let h = Words<UInt32>(chunk: header)
     guard let nbuckets = h[0], let symoffset = h[1], let bloomSize = h[2], let shift = h[3],
