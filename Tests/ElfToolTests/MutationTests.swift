@@ -115,6 +115,18 @@ import Testing
       copy[layout.big ? field : field + width - 1] = 0x7f
       result.append(("filesz-\(i)", copy))
     }
+    // p_offset and p_vaddr near 2^64 for every program header: sums with them must not overflow.
+    for i in 0..<min(layout.phnum, 16) {
+      let at = layout.phoff + i * layout.phentsize
+      let width = layout.is64 ? 8 : 4
+      for (label, field) in [("offset", layout.is64 ? at + 8 : at + 4), ("vaddr", layout.is64 ? at + 16 : at + 8)] {
+        guard field + width <= data.count else { continue }
+        var copy = data
+        for k in 0..<width { copy[field + k] = 0xff }
+        copy[layout.big ? field + width - 1 : field] = 0xf0
+        result.append(("\(label)-\(i)", copy))
+      }
+    }
     // An absurd program header count.
     if data.count > 0x3a && layout.is64 {
       var copy = data
