@@ -27,6 +27,7 @@ build: deps-build
 	$(SWIFT) build $(RELEASE_FLAGS)
 
 demo: build
+	@scripts/ensure-packages.sh gcc binutils
 	@TestBinaries/demo/run-demo.sh $(BIN) .build/demo
 
 testbinaries: deps-test
@@ -62,7 +63,7 @@ fuzz: deps-build testbinaries
 
 install: build
 	install -d $(DESTDIR)$(PREFIX)/bin
-	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/elfdyn
+	install -s -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/elfdyn
 	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(PREFIX)/share/zsh/site-functions $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
 	$(BIN) --generate-completion-script bash > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/elfdyn
 	$(BIN) --generate-completion-script zsh > $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_elfdyn
