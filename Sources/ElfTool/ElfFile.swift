@@ -66,20 +66,9 @@ public final class ElfFile {
   static func stringTable(
     _ entries: [DynamicEntry], image: ElfImage, programHeaders: [ProgramHeader]
   ) throws(ElfError) -> StringTable {
-    let path = image.path
-    guard let address = entries.first(where: { $0.tag == DynamicTag.strtab })?.value else {
-      throw ElfError(path, .malformed, "the dynamic section has no DT_STRTAB")
-    }
-    guard let size = entries.first(where: { $0.tag == DynamicTag.strsz })?.value else {
-      throw ElfError(path, .malformed, "the dynamic section has no DT_STRSZ")
-    }
-    guard let offset = fileOffset(ofAddress: address, size: size, in: programHeaders) else {
-      throw ElfError(
-        path, .malformed,
-        "DT_STRTAB at address \(hex(address)) (size \(hex(size))) is outside every PT_LOAD segment")
-    }
+    let (offset, size, address) = try stringTableLocation(entries, path: image.path, programHeaders: programHeaders)
     let chunk = try image.chunk(offset: offset, size: size, type: .bytes, what: "the dynamic string table")
-    return StringTable(chunk: chunk, address: address, path: path)
+    return StringTable(chunk: chunk, address: address, path: image.path)
   }
 
   private static func decodeDynamic(
@@ -142,22 +131,30 @@ public final class ElfFile {
 }
 
 extension ElfFile {
-  /// The strings at `offsets` of the dynamic string table, read in as few small chunks as possible.
-  static func readStrings(
-    _ offsets: [UInt64], entries: [DynamicEntry], image: ElfImage, programHeaders: [ProgramHeader]
-  ) throws(ElfError) -> [(UInt64, String)] {
-    let path = image.path
+  /// (file offset, size, address) of the dynamic string table named by DT_STRTAB and DT_STRSZ.
+  static func stringTableLocation(
+    _ entries: [DynamicEntry], path: String, programHeaders: [ProgramHeader]
+  ) throws(ElfError) -> (offset: UInt64, size: UInt64, address: UInt64) {
     guard let address = entries.first(where: { $0.tag == DynamicTag.strtab })?.value else {
       throw ElfError(path, .malformed, "the dynamic section has no DT_STRTAB")
     }
     guard let size = entries.first(where: { $0.tag == DynamicTag.strsz })?.value else {
       throw ElfError(path, .malformed, "the dynamic section has no DT_STRSZ")
     }
-    guard let tableOffset = fileOffset(ofAddress: address, size: size, in: programHeaders) else {
+    guard let offset = fileOffset(ofAddress: address, size: size, in: programHeaders) else {
       throw ElfError(
         path, .malformed,
         "DT_STRTAB at address \(hex(address)) (size \(hex(size))) is outside every PT_LOAD segment")
     }
+    return (offset, size, address)
+  }
+
+  /// The strings at `offsets` of the dynamic string table, read in as few small chunks as possible.
+  static func readStrings(
+    _ offsets: [UInt64], entries: [DynamicEntry], image: ElfImage, programHeaders: [ProgramHeader]
+  ) throws(ElfError) -> [(UInt64, String)] {
+    let path = image.path
+    let (tableOffset, size, _) = try stringTableLocation(entries, path: path, programHeaders: programHeaders)
     // Sizes come from the file: with the table inside the file, no sum below can pass 2^64.
     guard tableOffset <= image.fileSize, size <= image.fileSize - tableOffset else {
       throw ElfError(

@@ -375,23 +375,23 @@ extension ElfImage {
   /// gelf_getrela or gelf_getrel for every entry of a chunk, skipping those without a symbol.
   func forEachRelocation(_ chunk: Chunk, rela: Bool, _ body: (RawRelocation) -> Void) {
     let is64 = identity.elfClass == .elf64 ? Int32(1) : Int32(0)
+    func visit(_ info: UInt64) {
+      let symbol = UInt32(truncatingIfNeeded: elfdyn_r_sym(UInt(info), is64))
+      if symbol != 0 {
+        body(RawRelocation(symbol: symbol, type: UInt32(truncatingIfNeeded: elfdyn_r_type(UInt(info), is64))))
+      }
+    }
     var index: Int32 = 0
     if rela {
       var entry = GElf_Rela()
       while gelf_getrela(chunk.data, index, &entry) != nil {
-        let symbol = UInt32(truncatingIfNeeded: elfdyn_r_sym(UInt(entry.r_info), is64))
-        if symbol != 0 {
-          body(RawRelocation(symbol: symbol, type: UInt32(truncatingIfNeeded: elfdyn_r_type(UInt(entry.r_info), is64))))
-        }
+        visit(entry.r_info)
         index += 1
       }
     } else {
       var entry = GElf_Rel()
       while gelf_getrel(chunk.data, index, &entry) != nil {
-        let symbol = UInt32(truncatingIfNeeded: elfdyn_r_sym(UInt(entry.r_info), is64))
-        if symbol != 0 {
-          body(RawRelocation(symbol: symbol, type: UInt32(truncatingIfNeeded: elfdyn_r_type(UInt(entry.r_info), is64))))
-        }
+        visit(entry.r_info)
         index += 1
       }
     }
