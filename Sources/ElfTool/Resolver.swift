@@ -192,7 +192,7 @@ struct ResolveState {
     prepareInterpreter(file)
 
     var queue: [Int] = [0]
-    for name in options.preload {
+    for name in options.preload + system.preloadFile {
       let index = map(name: name, loader: 0, kind: .preload)
       preloads.append(DependencyEdge(name: name, to: index, kind: .preload, reused: false))
       objects[index].preloaded = true

@@ -27,6 +27,8 @@ public struct LoaderSystem: Sendable {
   public let glibcVersion: (Int, Int)?
   public let cache: LdCache?
   public let cacheFlags: Int32
+  /// The libraries /etc/ld.so.preload names (loaded after LD_PRELOAD's, as glibc does).
+  public let preloadFile: [String]
 
   /// The loader of `root` ("" for this machine) for a process of `identity`.
   public init(root: String, identity: ElfIdentity) {
@@ -78,6 +80,32 @@ public struct LoaderSystem: Sendable {
     hwcaps = names
     cache = LdCache(path: root + "/etc/ld.so.cache")
     cacheFlags = LdCache.flags(for: identity)
+    preloadFile = LoaderSystem.preloadList(readWholeFile(root + "/etc/ld.so.preload", limit: 1 << 20) ?? [])
+  }
+
+  /// The names in an ld.so.preload file: separated by spaces, tabs, newlines or ':', with '#'
+  /// starting a comment to the end of the line (glibc's rtld.c).
+  static func preloadList(_ bytes: [UInt8]) -> [String] {
+    var names: [String] = []
+    var current: [UInt8] = []
+    var comment = false
+    for byte in bytes + [10] {
+      if comment {
+        if byte == 10 { comment = false }
+        continue
+      }
+      switch byte {
+      case UInt8(ascii: "#"):
+        comment = true
+        fallthrough
+      case 32, 9, 10, UInt8(ascii: ":"):
+        if !current.isEmpty { names.append(String(decoding: current, as: UTF8.self)) }
+        current = []
+      default:
+        current.append(byte)
+      }
+    }
+    return names
   }
 
   /// Whether a directory the loader would use lies in a default directory (for DF_1_NODEFLIB).

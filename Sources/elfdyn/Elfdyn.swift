@@ -119,14 +119,13 @@ struct SearchOptions: ParsableArguments {
       valueName: "dir"))
   var root: String?
 
+  /// The environment's LD_LIBRARY_PATH and LD_PRELOAD apply to this machine only: under --root
+  /// just the options count.
   func resolveOptions() -> ResolveOptions {
     var options = root == nil ? Self.defaultResolveOptions() : ResolveOptions()
     options.libraryPath = libraryPath
-    if let root {
-      options.root = root
-    } else {
-      options.preload = options.preload + preload
-    }
+    options.preload += preload
+    if let root { options.root = root }
     return options
   }
 

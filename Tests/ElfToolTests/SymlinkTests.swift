@@ -99,3 +99,29 @@ import Testing
     }
   }
 }
+
+/// /etc/ld.so.preload: parsed as glibc's rtld.c does, loaded after LD_PRELOAD.
+@Suite struct PreloadFileTests {
+  @Test func parsesNamesSeparatorsAndComments() {
+    let text = "/lib/liba.so libb.so:libc.so\t# a comment: /lib/not.so\n\n/lib/libd.so #\n"
+    #expect(LoaderSystem.preloadList(Array(text.utf8)) == ["/lib/liba.so", "libb.so", "libc.so", "/lib/libd.so"])
+    #expect(LoaderSystem.preloadList([]) == [])
+  }
+
+  @Test func rootPreloadFileIsLoadedAfterTheProgram() throws {
+    let root = try temporaryDirectory("elfdyn-preload-root")
+    defer { try? FileManager.default.removeItem(atPath: root) }
+    for dir in ["/etc", "/lib", "/bin"] {
+      try FileManager.default.createDirectory(atPath: root + dir, withIntermediateDirectories: true)
+    }
+    try "int pre(void) { return 1; }\n".write(toFile: root + "/pre.c", atomically: true, encoding: .utf8)
+    let cc = try run("/usr/bin/gcc", ["-shared", "-fPIC", "-nostdlib", "-o", root + "/lib/libpre.so", root + "/pre.c"])
+    try #require(cc.status == 0, "\(cc.stderr)")
+    try FileManager.default.copyItem(atPath: "/usr/bin/true", toPath: root + "/bin/app")
+    try "# preloaded everywhere\n/lib/libpre.so\n".write(toFile: root + "/etc/ld.so.preload", atomically: true, encoding: .utf8)
+    let (tree, _) = try treeJSON(root + "/bin/app", arguments: ["--root", root, "--preload", "/lib/libnone.so"])
+    let names = tree.objects.dropFirst().prefix(2).compactMap { $0["name"] as? String }
+    #expect(names == ["/lib/libnone.so", "/lib/libpre.so"], "LD_PRELOAD first, then /etc/ld.so.preload: \(names)")
+    #expect(tree.object(named: "/lib/libpre.so")?["found"] as? Bool == true)
+  }
+}
