@@ -320,20 +320,22 @@ public final class SymbolChecker: @unchecked Sendable {
     _ name: SymbolName, version: SymbolTable.NeededVersion?, typeClass: RelocationClass, tables: [SymbolTable?],
     skip: Int?
   ) -> Int? {
-    for position in tables.indices where position != skip {
-      guard let table = tables[position] else { continue }
-      if let index = match(name, version: version, typeClass: typeClass, in: table) {
-        guard let symbol = table.symbol(index) else { continue }
-        // Hidden and internal symbols are local; local bindings are ignored: the object is skipped.
-        let visibility = symbol.visibility
-        if visibility == 1 || visibility == 2 { continue }
-        switch symbol.binding {
-        case 1, 2, 10: return position
-        default: continue
+    tables.withUnsafeBufferPointer { tables in
+      for position in tables.indices where position != skip {
+        guard let table = tables[position], table.mayDefine(name.gnuHash) else { continue }
+        if let index = match(name, version: version, typeClass: typeClass, in: table) {
+          guard let symbol = table.symbol(index) else { continue }
+          // Hidden and internal symbols are local; local bindings are ignored: the object is skipped.
+          let visibility = symbol.visibility
+          if visibility == 1 || visibility == 2 { continue }
+          switch symbol.binding {
+          case 1, 2, 10: return position
+          default: continue
+          }
         }
       }
+      return nil
     }
-    return nil
   }
 
   /// check_match over the hash chain of one object, with glibc's "exactly one versioned

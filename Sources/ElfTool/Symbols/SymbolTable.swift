@@ -27,6 +27,10 @@ final class SymbolTable: @unchecked Sendable {
   private(set) var requirements: [(file: String, versions: [NeededVersion])] = []
   private let gnuHash: GnuHashTable?
   private let sysvHash: SysvHashTable?
+  /// The GNU hash bloom filter, copied out of `gnuHash` for the hottest check of all.
+  private let bloom: UnsafeRawBufferPointer
+  private let bloomShift: UInt32
+  private let bloomIs64: Bool
   /// Chunks whose memory the `Words` views above point into.
   private var retained: [Chunk] = []
 
@@ -116,6 +120,15 @@ final class SymbolTable: @unchecked Sendable {
       gnu = GnuHashTable.read(image: image, at: at, is64: is64, keep: &keep)
     }
     gnuHash = gnu
+    if let gnu, let words = gnu.bloom64?.bytes ?? gnu.bloom32?.bytes {
+      bloom = words
+      bloomShift = gnu.bloomShift
+      bloomIs64 = gnu.bloom64 != nil
+    } else {
+      bloom = UnsafeRawBufferPointer(start: nil, count: 0)
+      bloomShift = 0
+      bloomIs64 = false
+    }
     var symbolCount = sysv?.nchain ?? gnu?.symbolCount ?? 0
     if symbolCount == 0 {
       // No hash table: the section header of .dynsym, where there is one.
@@ -184,6 +197,24 @@ final class SymbolTable: @unchecked Sendable {
     let length = strnlen(base.assumingMemoryBound(to: CChar.self) + start, bytes.count - start)
     guard start + length < bytes.count else { return nil }
     return UnsafeRawBufferPointer(start: base + start, count: length)
+  }
+
+  /// The bloom filter's answer for a GNU hash: false means the object certainly does not define
+  /// the name (objects without DT_GNU_HASH always say true).
+  @inline(__always)
+  func mayDefine(_ hash: UInt32) -> Bool {
+    if bloomIs64 {
+      let count = bloom.count / 8
+      guard count > 0 else { return true }
+      let word = bloom.loadUnaligned(fromByteOffset: Int((hash / 64) % UInt32(count)) * 8, as: UInt64.self)
+      let mask = (UInt64(1) << UInt64(hash % 64)) | (UInt64(1) << UInt64((hash >> (bloomShift & 31)) % 64))
+      return word & mask == mask
+    }
+    let count = bloom.count / 4
+    guard count > 0 else { return true }
+    let word = bloom.loadUnaligned(fromByteOffset: Int((hash / 32) % UInt32(count)) * 4, as: UInt32.self)
+    let mask = (UInt32(1) << (hash % 32)) | (UInt32(1) << ((hash >> (bloomShift & 31)) % 32))
+    return word & mask == mask
   }
 
   /// The indexes of the symbols named `name`, through the object's hash table (what the loader can
