@@ -151,12 +151,12 @@ public final class SymbolChecker: @unchecked Sendable {
     let workers = objectWorkers
     let scopeTables = parallelMap(scope.count, workers: workers) { index in scope[index].file.flatMap { table($0) } }
     // Many objects reference the same symbols: each worker remembers the answers it found.
-    let caches = PerWorker(count: workers, LookupCache())
+    let states = PerWorker(count: workers, WorkerState())
     let reports = parallelMap(checked.count, workers: workers) { worker, item in
-      caches.withValue(worker) { cache in
+      states.withValue(worker) { state in
         checkObject(
           checked[item], scope: scope, scopeTables: scopeTables, graph: graph, executableIndex: executableIndex,
-          cache: &cache)
+          state: &state)
       }
     }
     var bindings: [Int: [Bool]] = [:]
@@ -195,10 +195,18 @@ public final class SymbolChecker: @unchecked Sendable {
     var bindings: [Bool] = []
   }
 
+  /// What a worker keeps from one object to the next: its lookup answers, and the flags of which
+  /// (symbol, relocation class) pairs an object has looked up, reused (a fresh array per object
+  /// costs a page fault per page of a large symbol table).
+  struct WorkerState {
+    var answers = LookupCache()
+    var marks: [UInt8] = []
+  }
+
   /// The references, version requirements and bindings of one object of the scope.
   private func checkObject(
     _ position: Int, scope: [LoadedObject], scopeTables: [SymbolTable?], graph: LoadGraph, executableIndex: Int?,
-    cache answers: inout LookupCache
+    state: inout WorkerState
   ) -> ObjectReport {
     var report = ObjectReport()
     report.bindings = [Bool](repeating: false, count: scope.count)
@@ -206,9 +214,9 @@ public final class SymbolChecker: @unchecked Sendable {
     func resolve(_ name: SymbolName, _ version: SymbolTable.NeededVersion?, _ typeClass: RelocationClass, _ skip: Int?)
       -> Int?
     {
-      if let known = answers.find(name, version, typeClass, skip ?? -1) { return known >= 0 ? known : nil }
+      if let known = state.answers.find(name, version, typeClass, skip ?? -1) { return known >= 0 ? known : nil }
       let found = lookup(name, version: version, typeClass: typeClass, tables: scopeTables, skip: skip)
-      answers.insert(name, version, typeClass, skip ?? -1, found ?? -1)
+      state.answers.insert(name, version, typeClass, skip ?? -1, found ?? -1)
       return found
     }
     let referencing = scope[position].path ?? scope[position].name
@@ -219,14 +227,23 @@ public final class SymbolChecker: @unchecked Sendable {
       report.undefined.append(item)
     }
     // Each (symbol, relocation class) is looked up once per object, as glibc's lookup cache does.
-    var done = [UInt8](repeating: 0, count: table.count)
+    if state.marks.count < table.count {
+      state.marks = [UInt8](repeating: 0, count: table.count)
+    } else {
+      state.marks.withUnsafeMutableBufferPointer { marks in
+        for index in 0..<table.count { marks[index] = 0 }
+      }
+    }
+    var done = state.marks
+    state.marks = []
+    defer { state.marks = done }
     let machine = file.identity.machine
     table.forEachRelocation { relocation in
       let index = Int(relocation.symbol)
       guard index < done.count else { return }
       let typeClass = RelocationClass(machine: machine, type: relocation.type)
       let bit: UInt8 = typeClass == .plt ? 1 : typeClass == .copy ? 2 : 4
-      guard done[index] & bit == 0 else { return }
+      guard index < table.count, done[index] & bit == 0 else { return }
       done[index] |= bit
       guard let symbol = table.symbol(index), symbol.shndx == 0 || typeClass == .copy, symbol.binding != 0,
         let bytes = table.nameBytes(symbol), !bytes.isEmpty
