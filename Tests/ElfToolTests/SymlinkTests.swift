@@ -118,7 +118,8 @@ import Testing
     let cc = try run("/usr/bin/gcc", ["-shared", "-fPIC", "-nostdlib", "-o", root + "/lib/libpre.so", root + "/pre.c"])
     try #require(cc.status == 0, "\(cc.stderr)")
     try FileManager.default.copyItem(atPath: "/usr/bin/true", toPath: root + "/bin/app")
-    try "# preloaded everywhere\n/lib/libpre.so\n".write(toFile: root + "/etc/ld.so.preload", atomically: true, encoding: .utf8)
+    try "# preloaded everywhere\n/lib/libpre.so\n".write(
+      toFile: root + "/etc/ld.so.preload", atomically: true, encoding: .utf8)
     let (tree, _) = try treeJSON(root + "/bin/app", arguments: ["--root", root, "--preload", "/lib/libnone.so"])
     let names = tree.objects.dropFirst().prefix(2).compactMap { $0["name"] as? String }
     #expect(names == ["/lib/libnone.so", "/lib/libpre.so"], "LD_PRELOAD first, then /etc/ld.so.preload: \(names)")
