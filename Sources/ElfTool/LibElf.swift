@@ -19,9 +19,21 @@ struct ElfHandle {
 /// elf_version(EV_CURRENT), once per process.
 private let libelfInitialized: Bool = elf_version(elfdyn_ev_current()) != UInt32(EV_NONE)
 
-private func libelfMessage() -> String {
+/// elf_errmsg(-1): the message of libelf's last error.
+func libelfMessage() -> String {
   if let message = elf_errmsg(-1) { return String(cString: message) }
   return "unknown libelf error"
+}
+
+/// open(2) for reading, once libelf is initialised; errors name the file.
+private func openForLibelf(_ path: String) throws(ElfError) -> Int32 {
+  guard libelfInitialized else { throw ElfError(path, .io(errno: 0), "libelf could not be initialised") }
+  let fd = open(path, O_RDONLY | O_CLOEXEC)
+  if fd < 0 {
+    let code = errno
+    throw ElfError(path, .io(errno: code), String(cString: strerror(code)))
+  }
+  return fd
 }
 
 /// The libelf data types elfdyn converts through gelf.
@@ -100,12 +112,7 @@ final class ElfImage {
   /// open(2), fstat(2), the identity from the first bytes, then elf_begin.
   init(path: String, access: ElfAccess) throws(ElfError) {
     self.path = path
-    guard libelfInitialized else { throw ElfError(path, .io(errno: 0), "libelf could not be initialised") }
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
-    if fd < 0 {
-      let code = errno
-      throw ElfError(path, .io(errno: code), String(cString: strerror(code)))
-    }
+    let fd = try openForLibelf(path)
     var keepOpen = false
     defer { if !keepOpen { close(fd) } }
     var st = stat()
@@ -329,16 +336,6 @@ struct RawRelocation {
   var type: UInt32
 }
 
-/// A section header's facts elfdyn uses.
-struct RawSection {
-  var index: Int
-  var type: UInt32
-  var link: UInt32
-  var offset: UInt64
-  var size: UInt64
-  var entrySize: UInt64
-}
-
 /// A chunk of type .sym read with gelf_getsym, holding no reference (for hot loops): its owner
 /// keeps the chunk alive.
 struct SymbolView {
@@ -365,11 +362,7 @@ struct SymbolView {
 extension ElfImage {
   /// gelf_getsym on a chunk of type .sym; nil past the end.
   func symbol(_ chunk: Chunk, _ index: Int) -> RawSymbol? {
-    var sym = GElf_Sym()
-    guard index >= 0, index <= Int(Int32.max), gelf_getsym(chunk.data, Int32(index), &sym) != nil else { return nil }
-    return RawSymbol(
-      name: sym.st_name, info: sym.st_info, other: sym.st_other, shndx: sym.st_shndx, value: sym.st_value,
-      size: sym.st_size)
+    SymbolView(chunk: chunk, count: Int(Int32.max)).symbol(index)
   }
 
   /// gelf_getrela or gelf_getrel for every entry of a chunk, skipping those without a symbol.
@@ -396,23 +389,6 @@ extension ElfImage {
       }
     }
   }
-
-  /// elf_nextscn and gelf_getshdr over every section; empty for a file without section headers.
-  func sections() -> [RawSection] {
-    var result: [RawSection] = []
-    var scn: OpaquePointer? = nil
-    var shdr = GElf_Shdr()
-    while let next = elf_nextscn(handle.raw, scn) {
-      scn = next
-      guard gelf_getshdr(next, &shdr) != nil else { break }
-      result.append(
-        RawSection(
-          index: Int(elf_ndxscn(next)), type: shdr.sh_type, link: shdr.sh_link, offset: shdr.sh_offset,
-          size: shdr.sh_size, entrySize: shdr.sh_entsize))
-      if result.count > 1 << 20 { break }
-    }
-    return result
-  }
 }
 
 /// An `ar` archive opened with libelf: its symbol index and members.
@@ -423,12 +399,7 @@ final class ArchiveImage {
 
   init(path: String) throws(ElfError) {
     self.path = path
-    guard libelfInitialized else { throw ElfError(path, .io(errno: 0), "libelf could not be initialised") }
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
-    if fd < 0 {
-      let code = errno
-      throw ElfError(path, .io(errno: code), String(cString: strerror(code)))
-    }
+    let fd = try openForLibelf(path)
     guard let elf = elf_begin(fd, ELF_C_READ_MMAP, nil) else {
       close(fd)
       throw ElfError(path, .malformed, "libelf cannot read it: \(libelfMessage())")

@@ -11,11 +11,6 @@ internal import CLibElf
   import Musl
 #endif
 
-private func libelfErrorText() -> String {
-  if let message = elf_errmsg(-1) { return String(cString: message) }
-  return "unknown libelf error"
-}
-
 /// The fields of the ELF header that say where the tables are.
 struct ElfHeaderLayout: Sendable, Equatable {
   var type: UInt16
@@ -78,15 +73,15 @@ extension ElfImage {
   func headerLayout() throws(ElfError) -> ElfHeaderLayout {
     var ehdr = GElf_Ehdr()
     guard gelf_getehdr(handle.raw, &ehdr) != nil else {
-      throw ElfError(path, .malformed, "the ELF header cannot be read: \(libelfErrorText())")
+      throw ElfError(path, .malformed, "the ELF header cannot be read: \(libelfMessage())")
     }
     var phnum = 0
     guard elf_getphdrnum(handle.raw, &phnum) == 0 else {
-      throw ElfError(path, .malformed, "the program header count cannot be read: \(libelfErrorText())")
+      throw ElfError(path, .malformed, "the program header count cannot be read: \(libelfMessage())")
     }
     var shnum = 0
     guard elf_getshdrnum(handle.raw, &shnum) == 0 else {
-      throw ElfError(path, .malformed, "the section header count cannot be read: \(libelfErrorText())")
+      throw ElfError(path, .malformed, "the section header count cannot be read: \(libelfMessage())")
     }
     var shstrndx = 0
     if shnum > 0, elf_getshdrstrndx(handle.raw, &shstrndx) != 0 {
@@ -104,10 +99,10 @@ extension ElfImage {
     var shdr = GElf_Shdr()
     for index in 0..<count {
       guard let scn = elf_getscn(handle.raw, index) else {
-        throw ElfError(path, .malformed, "section header \(index) cannot be read: \(libelfErrorText())")
+        throw ElfError(path, .malformed, "section header \(index) cannot be read: \(libelfMessage())")
       }
       guard gelf_getshdr(scn, &shdr) != nil else {
-        throw ElfError(path, .malformed, "section header \(index) cannot be read: \(libelfErrorText())")
+        throw ElfError(path, .malformed, "section header \(index) cannot be read: \(libelfMessage())")
       }
       var name = ""
       if namesIndex > 0, namesIndex < count, let text = elf_strptr(handle.raw, namesIndex, Int(shdr.sh_name)) {
@@ -121,6 +116,12 @@ extension ElfImage {
           addralign: shdr.sh_addralign, entsize: shdr.sh_entsize))
     }
     return result
+  }
+
+  /// Every section header, empty for a file without them or whose table cannot be read.
+  func allSections() -> [SectionHeader] {
+    guard let layout = try? headerLayout(), layout.shnum > 0 else { return [] }
+    return (try? sectionHeaders(count: min(layout.shnum, 1 << 16), namesIndex: layout.shstrndx)) ?? []
   }
 
   /// gelf_xlatetom on raw symbol table bytes read from the file: the records in host byte order.
@@ -148,7 +149,7 @@ extension ElfImage {
       return gelf_xlatetom(handle.raw, &dest, &source, encoding) != nil
     }
     guard ok else {
-      throw ElfError(path, .malformed, "symbols cannot be decoded: \(libelfErrorText())")
+      throw ElfError(path, .malformed, "symbols cannot be decoded: \(libelfMessage())")
     }
     var result: [SymbolRecord] = []
     result.reserveCapacity(count)

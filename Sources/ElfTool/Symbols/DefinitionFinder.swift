@@ -208,14 +208,14 @@ extension SymbolTable {
       else { continue }
       result.append((name, symbol.visibility == 1 ? "internal symbol" : "hidden symbol"))
     }
-    let sections = image.sections()
-    guard let symtab = sections.first(where: { $0.type == 2 }), symtab.entrySize > 0,
+    let sections = image.allSections()
+    guard let symtab = sections.first(where: { $0.type == SectionHeader.symtab }), symtab.entsize > 0,
       let strtab = sections.first(where: { $0.index == Int(symtab.link) }),
       let symbols = try? image.chunk(offset: symtab.offset, size: symtab.size, type: .sym, what: ".symtab"),
       let names = try? image.chunk(offset: strtab.offset, size: strtab.size, type: .bytes, what: ".strtab")
     else { return result }
     let table = StringTable(chunk: names, address: 0, path: file.path)
-    let total = Int(min(symtab.size / symtab.entrySize, 1 << 24))
+    let total = Int(min(symtab.size / symtab.entsize, 1 << 24))
     for index in 1..<max(total, 1) {
       guard let symbol = image.symbol(symbols, index), symbol.shndx != 0 else { continue }
       let type = symbol.type

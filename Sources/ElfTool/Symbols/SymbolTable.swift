@@ -132,8 +132,8 @@ final class SymbolTable: @unchecked Sendable {
     var symbolCount = sysv?.nchain ?? gnu?.symbolCount ?? 0
     if symbolCount == 0 {
       // No hash table: the section header of .dynsym, where there is one.
-      if let dynsym = image.sections().first(where: { $0.type == 11 }), dynsym.entrySize > 0 {
-        symbolCount = Int(min(dynsym.size / dynsym.entrySize, 1 << 26))
+      if let dynsym = image.allSections().first(where: { $0.type == SectionHeader.dynsym }), dynsym.entsize > 0 {
+        symbolCount = Int(min(dynsym.size / dynsym.entsize, 1 << 26))
       }
     }
     let entrySize = UInt64(image.fileSize(of: .sym))
