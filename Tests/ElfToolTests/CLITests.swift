@@ -143,12 +143,27 @@ import Testing
     }
   }
 
-  /// A plain `elfdyn tree FILE` skips ArgumentParser; it must print exactly what the parsed form does.
-  @Test func plainInvocationMatchesParsedForm() throws {
-    let plain = try elfdyn(["tree", "/usr/bin/ls"])
-    let parsed = try elfdyn(["tree", "--format", "text", "/usr/bin/ls"])
-    #expect(plain.stdout == parsed.stdout)
-    #expect(plain.status == parsed.status)
+  /// The common invocations skip ArgumentParser; each must print exactly what the parsed form
+  /// does (`--color never` is not in the fast path, so it sends the same request through the
+  /// parser; output to a file is never coloured anyway).
+  @Test(arguments: [
+    ["/usr/bin/ls"], ["--flat", "/usr/bin/ls"], ["--format", "json", "/usr/bin/ls"], ["--format", "dot", "/usr/bin/ls"],
+    ["--all", "/usr/bin/ls", "/usr/bin/true"], ["/usr/bin/ls", "--format", "text"], ["--all", "--flat", "/nonexistent"],
+  ])
+  func fastPathMatchesParsedForm(_ arguments: [String]) throws {
+    let fast = try elfdyn(["tree"] + arguments)
+    let parsed = try elfdyn(["tree", "--color", "never"] + arguments)
+    #expect(fast.stdout == parsed.stdout, "\(arguments)")
+    #expect(fast.stderr == parsed.stderr, "\(arguments)")
+    #expect(fast.status == parsed.status, "\(arguments)")
+  }
+
+  @Test func fastPathLeavesUsageErrorsToTheParser() throws {
+    for arguments in [["--flat", "--format", "json", "/bin/true"], ["--format", "yaml", "/bin/true"], ["--format"], ["--flat"]] {
+      let result = try elfdyn(["tree"] + arguments)
+      #expect(result.status == 2, "\(arguments): \(result.stderr)")
+      #expect(!result.stderr.isEmpty)
+    }
   }
 
   @Test func plainCheckUndefinedMatchesParsedForm() throws {
