@@ -111,55 +111,64 @@ public struct TreeRenderer {
     // Iterative depth-first walk (chains thousands deep must not overflow the stack). Each object
     // is expanded under the object that caused it to be loaded (glibc's l_loader); elsewhere it was
     // already loaded when needed, and is shown without its subtree unless --all.
-    struct Frame {
-      var parent: Int
-      var edges: [DependencyEdge]
-      var next: Int
-      var prefix: [UInt8]
-    }
-    var expanded = Set<Int>([0])
-    var onPath: [Int] = []
+    // The walk's stack as parallel arrays of types the resolver already uses (each new generic
+    // type costs the Swift runtime a metadata instantiation on first use, which shows at this size).
+    var edgeLists: [[DependencyEdge]] = []
+    var nexts: [Int] = []
+    var parents: [Int] = []
+    // Per level below the root: 1 when that level's edge was the last of its list.
+    var lastFlags: [UInt8] = []
+    var expanded = [UInt8](repeating: 0, count: graph.objects.count)
+    expanded[0] = 1
+    var onPath: [Int] = [0]
     var roots = graph.preloads
     roots.append(contentsOf: graph.edges[0])
-    var stack = [Frame(parent: 0, edges: roots, next: 0, prefix: [])]
-    onPath.append(0)
-    while var frame = stack.popLast() {
-      guard frame.next < frame.edges.count else {
+    edgeLists.append(roots)
+    nexts.append(0)
+    parents.append(0)
+    func writePrefix(_ levels: Int) {
+      for level in 0..<levels { out.bytes += lastFlags[level] == 1 ? TextBuffer.blank : TextBuffer.bar }
+    }
+    while let top = edgeLists.indices.last {
+      let position = nexts[top]
+      guard position < edgeLists[top].count else {
+        edgeLists.removeLast()
+        nexts.removeLast()
+        parents.removeLast()
         _ = onPath.popLast()
         continue
       }
-      let edge = frame.edges[frame.next]
-      frame.next += 1
-      let isLast = frame.next == frame.edges.count
-      let prefix = frame.prefix
-      let parent = frame.parent
-      stack.append(frame)
-      let object = graph.objects[edge.to]
-      let childPrefix = prefix + (isLast ? TextBuffer.blank : TextBuffer.bar)
-      out.bytes += prefix
+      let edge = edgeLists[top][position]
+      nexts[top] = position + 1
+      let isLast = position + 1 == edgeLists[top].count
+      let parent = parents[top]
+      let depth = top
+      let to = edge.to
+      let via = graph.objects[to].via
+      writePrefix(depth)
       out += isLast ? "└── " : "├── "
       out += s.bold(edge.name)
-      let cycle = onPath.contains(edge.to)
+      let cycle = onPath.contains(to)
       let expandHere =
-        !cycle && (options.all || (!expanded.contains(edge.to) && (object.loader == parent || edge.kind == .preload)))
-      switch object.via {
+        !cycle && (options.all || (expanded[to] == 0 && (graph.objects[to].loader == parent || edge.kind == .preload)))
+      switch via {
       case .notFound:
         out += " "
         out += s.red("not found")
         if edge.kind == .auxiliary { out += s.dim(" (auxiliary filter: not required)") }
       case .failed:
         out += " => "
-        out += object.path ?? "?"
+        out += graph.objects[to].path ?? "?"
         out += " "
-        out += s.red("cannot be loaded: " + (object.error ?? "error"))
+        out += s.red("cannot be loaded: " + (graph.objects[to].error ?? "error"))
       default:
-        if let path = object.path, path != edge.name {
+        if let path = graph.objects[to].path, path != edge.name {
           out += " => "
           out += path
         }
         if expandHere {
           out += " "
-          out += s.cyan("[" + via(edge.to) + "]")
+          out += s.cyan("[" + self.via(to) + "]")
         }
         if cycle {
           out += s.dim(" (cycle)")
@@ -174,28 +183,34 @@ public struct TreeRenderer {
       case .needed: break
       }
       out += "\n"
-      if object.via == .notFound {
-        if !object.tried.isEmpty {
-          out.bytes += childPrefix
-          out += s.dim("tried: " + describeTried(object.tried)) + "\n"
+      // Lines under this edge: the prefix of its children.
+      lastFlags.removeLast(max(0, lastFlags.count - depth))
+      lastFlags.append(isLast ? 1 : 0)
+      if via == .notFound {
+        let tried = graph.objects[to].tried
+        if !tried.isEmpty {
+          writePrefix(depth + 1)
+          out += s.dim("tried: " + describeTried(tried)) + "\n"
         }
-        if let hint = hints[edge.to] {
-          out.bytes += childPrefix
+        if let hint = hints[to] {
+          writePrefix(depth + 1)
           out += s.yellow("hint: " + hint) + "\n"
         }
         continue
       }
       guard expandHere else { continue }
-      expanded.insert(edge.to)
-      let children = graph.edges[edge.to]
+      expanded[to] = 1
+      let children = graph.edges[to]
       guard !children.isEmpty else { continue }
       if let limit = options.depth, onPath.count >= limit {
-        out.bytes += childPrefix
+        writePrefix(depth + 1)
         out += s.dim("… \(children.count) more below --depth \(limit)") + "\n"
         continue
       }
-      onPath.append(edge.to)
-      stack.append(Frame(parent: edge.to, edges: children, next: 0, prefix: childPrefix))
+      onPath.append(to)
+      edgeLists.append(children)
+      nexts.append(0)
+      parents.append(to)
     }
     return out.bytes
   }
