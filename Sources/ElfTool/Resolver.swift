@@ -192,18 +192,25 @@ struct ResolveState {
     prepareInterpreter(file)
 
     var queue: [Int] = [0]
+    // Whether an object is in the queue (objects only grow: a flag per object index).
+    var queued: [Bool] = [true]
+    func enqueued(_ index: Int) -> Bool {
+      while queued.count <= index { queued.append(false) }
+      return queued[index]
+    }
     for name in options.preload + system.preloadFile {
       let index = map(name: name, loader: 0, kind: .preload)
       preloads.append(DependencyEdge(name: name, to: index, kind: .preload, reused: false))
       objects[index].preloaded = true
-      if !queue.contains(index) { queue.append(index) }
+      if !enqueued(index) {
+        queue.append(index)
+        queued[index] = true
+      }
     }
     var position = 0
-    var steps = 0
     while position < queue.count {
       let current = queue[position]
       position += 1
-      steps += 1
       guard let dynamic = objects[current].file?.dynamic else { continue }
       var insertAt = position - 1
       for dependency in dynamic.dependencies {
@@ -218,7 +225,8 @@ struct ResolveState {
         let reused = target < before
         edges[current].append(DependencyEdge(name: dependency.name, to: target, kind: kind, reused: reused))
         if !objects[target].neededBy.contains(current) { objects[target].neededBy.append(current) }
-        if queue.contains(target) { continue }
+        if enqueued(target) { continue }
+        queued[target] = true
         if kind == .filter || kind == .auxiliary {
           // glibc puts a filtee before the filter in the search list and processes it next.
           queue.insert(target, at: insertAt + 1)
@@ -349,12 +357,11 @@ struct ResolveState {
       outcome = .missing([])
     }
     switch outcome {
-    case .reuse(let index, let requested):
+    case .reuse(let index):
       if !objects[index].names.contains(name) {
         objects[index].names.append(name)
         if byName[name] == nil { byName[name] = index }
       }
-      _ = requested
       return index
     case .loaded(var object):
       object.name = name
@@ -388,7 +395,7 @@ struct ResolveState {
 
   enum Outcome {
     /// The file is an object already loaded (same device and inode).
-    case reuse(Int, String)
+    case reuse(Int)
     case loaded(LoadedObject)
     /// A fatal load error at this candidate.
     case failed(String, String)
@@ -543,7 +550,7 @@ struct ResolveState {
     case .shared, .executable: break
     default: return .failed(candidate, "only ET_DYN and ET_EXEC can be loaded (it is a \(file.identity.type))")
     }
-    if let existing = byFileID.first(where: { $0.0 == file.fileID }) { return .reuse(existing.1, candidate) }
+    if let existing = byFileID.first(where: { $0.0 == file.fileID }) { return .reuse(existing.1) }
     var object = LoadedObject(name: candidate, path: candidate, hostPath: host, via: via)
     object.fileBox = FileBox(file)
     object.needed = file.dynamic?.needed ?? []

@@ -137,14 +137,13 @@ public final class SymbolChecker: @unchecked Sendable {
       checked = Array(scope.indices)
     }
     var result = CheckResult(path: path)
-    for (index, object) in graph.objects.enumerated() where !object.found {
+    for object in graph.objects where !object.found {
       if object.auxiliary && object.via == .notFound { continue }
       for needer in object.neededBy.isEmpty ? [0] : object.neededBy {
         result.missingLibraries.append(
           MissingLibrary(
             name: object.name, neededBy: graph.objects[needer].path ?? graph.objects[needer].name, error: object.error))
       }
-      _ = index
     }
     // The executable of the scope (COPY relocations skip it).
     let executableIndex: Int? = (scope.first?.file?.interpreter != nil) ? 0 : nil
