@@ -24,9 +24,17 @@ public struct CargoTarget: Sendable {
         directory, .usage,
         "no Cargo target directory here (run `cargo build` first, or name the files to check)")
     }
+    // Cargo hard-links each binary and dylib of deps/ into the profile directory: check each file
+    // once, under its name in the profile directory (listed first).
     var binaries: [String] = []
+    var seen = Set<FileID>()
     for sub in ["", "deps", "examples"] {
-      binaries += ElfFinder.binaries(in: sub.isEmpty ? directory : Paths.join(directory, sub))
+      for path in ElfFinder.binaries(in: sub.isEmpty ? directory : Paths.join(directory, sub)) {
+        var st = stat()
+        guard stat(path, &st) == 0 else { continue }
+        let id = FileID(device: UInt64(st.st_dev), inode: UInt64(st.st_ino))
+        if seen.insert(id).inserted { binaries.append(path) }
+      }
     }
     return CargoTarget(
       profileDirectory: directory, deps: Paths.join(directory, "deps"), binaries: binaries,
