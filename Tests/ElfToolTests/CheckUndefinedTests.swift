@@ -43,6 +43,9 @@ import Testing
     #expect(result.stdout.contains("hint: vsnprintf_wrapper is defined in libvsprintf.so but not exported"))
     #expect(!result.stdout.contains("libstd-"), "the toolchain's libstd is found in cargo mode: \(result.stdout)")
     #expect(result.stdout.contains("files checked"))
+    // Cargo hard-links deps/ into target/debug: each file is checked once, by its top-level name.
+    #expect(!result.stdout.contains("deps/bpftool-"), "\(result.stdout)")
+    #expect(result.stdout.components(separatedBy: "liblibbpf_rs.so: 1 problem").count == 2, "\(result.stdout)")
     let noTarget = try elfdyn(["check-undefined"], cwd: "/")
     #expect(noTarget.status == 2)
     #expect(noTarget.stderr.contains("target/debug"))
