@@ -117,3 +117,25 @@ import Testing
     }
   }
 }
+
+/// Mangled names are shown demangled in text and carried raw, with `demangled`, in JSON.
+@Suite struct DemangledOutputTests {
+  @Test func cxxReferenceIsDemangled() throws {
+    let dir = try temporaryDirectory("elfdyn-demangled")
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    try """
+      namespace geometry { int area(int width, int height); }
+      int use() { return geometry::area(2, 3); }
+      """.write(toFile: dir + "/use.cc", atomically: true, encoding: .utf8)
+    let cc = try run("/usr/bin/g++", ["-shared", "-fPIC", "-o", dir + "/libuse.so", dir + "/use.cc"])
+    try #require(cc.status == 0, "\(cc.stderr)")
+    let json = try elfdyn(["check-undefined", "--format", "json", dir + "/libuse.so"])
+    #expect(json.status == 1)
+    let results = try CheckUndefinedTests.json(json)
+    let undefined = try #require(results.first?["undefined"] as? [[String: Any]])
+    let item = try #require(undefined.first { ($0["symbol"] as? String) == "_ZN8geometry4areaEii" })
+    #expect(item["demangled"] as? String == "geometry::area(int, int)")
+    let text = try elfdyn(["check-undefined", dir + "/libuse.so"])
+    #expect(text.stdout.contains("undefined symbol: _ZN8geometry4areaEii (geometry::area(int, int))"), "\(text.stdout)")
+  }
+}
