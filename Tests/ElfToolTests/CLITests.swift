@@ -147,8 +147,10 @@ import Testing
   /// does (`--color never` is not in the fast path, so it sends the same request through the
   /// parser; output to a file is never coloured anyway).
   @Test(arguments: [
-    ["/usr/bin/ls"], ["--flat", "/usr/bin/ls"], ["--format", "json", "/usr/bin/ls"], ["--format", "dot", "/usr/bin/ls"],
-    ["--all", "/usr/bin/ls", "/usr/bin/true"], ["/usr/bin/ls", "--format", "text"], ["--all", "--flat", "/nonexistent"],
+    ["/usr/bin/ls"], ["--flat", "/usr/bin/ls"], ["--format", "json", "/usr/bin/ls"],
+    ["--format", "dot", "/usr/bin/ls"],
+    ["--all", "/usr/bin/ls", "/usr/bin/true"], ["/usr/bin/ls", "--format", "text"],
+    ["--all", "--flat", "/nonexistent"],
   ])
   func fastPathMatchesParsedForm(_ arguments: [String]) throws {
     let fast = try elfdyn(["tree"] + arguments)
@@ -159,7 +161,9 @@ import Testing
   }
 
   @Test func fastPathLeavesUsageErrorsToTheParser() throws {
-    for arguments in [["--flat", "--format", "json", "/bin/true"], ["--format", "yaml", "/bin/true"], ["--format"], ["--flat"]] {
+    for arguments in [
+      ["--flat", "--format", "json", "/bin/true"], ["--format", "yaml", "/bin/true"], ["--format"], ["--flat"],
+    ] {
       let result = try elfdyn(["tree"] + arguments)
       #expect(result.status == 2, "\(arguments): \(result.stderr)")
       #expect(!result.stderr.isEmpty)

@@ -124,9 +124,9 @@ import Testing
     let dir = try temporaryDirectory("elfdyn-demangled")
     defer { try? FileManager.default.removeItem(atPath: dir) }
     try """
-      namespace geometry { int area(int width, int height); }
-      int use() { return geometry::area(2, 3); }
-      """.write(toFile: dir + "/use.cc", atomically: true, encoding: .utf8)
+    namespace geometry { int area(int width, int height); }
+    int use() { return geometry::area(2, 3); }
+    """.write(toFile: dir + "/use.cc", atomically: true, encoding: .utf8)
     let cc = try run("/usr/bin/g++", ["-shared", "-fPIC", "-o", dir + "/libuse.so", dir + "/use.cc"])
     try #require(cc.status == 0, "\(cc.stderr)")
     let json = try elfdyn(["check-undefined", "--format", "json", dir + "/libuse.so"])
