@@ -239,13 +239,10 @@ public struct LdCache: Sendable {
   }
 
   static func u32(_ b: [UInt8], _ at: Int, big: Bool) -> UInt32? {
-    guard at >= 0, at <= b.count - 4 else { return nil }
-    let x = (UInt32(b[at]), UInt32(b[at + 1]), UInt32(b[at + 2]), UInt32(b[at + 3]))
-    return big ? x.0 << 24 | x.1 << 16 | x.2 << 8 | x.3 : x.0 | x.1 << 8 | x.2 << 16 | x.3 << 24
+    ByteReader(bytes: b, order: big ? .big : .little).u32(at)
   }
 
   static func u64(_ b: [UInt8], _ at: Int, big: Bool) -> UInt64? {
-    guard let lo = u32(b, at, big: big), let hi = u32(b, at + 4, big: big) else { return nil }
-    return big ? UInt64(lo) << 32 | UInt64(hi) : UInt64(hi) << 32 | UInt64(lo)
+    ByteReader(bytes: b, order: big ? .big : .little).u64(at)
   }
 }

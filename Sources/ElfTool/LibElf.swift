@@ -288,17 +288,10 @@ private func decodeIdentity(_ head: [UInt8], path: String) throws(ElfError) -> E
   guard let order = ByteOrder(rawValue: head[5]) else {
     throw ElfError(path, .malformed, "invalid byte order \(head[5]) in e_ident")
   }
-  func u16(_ at: Int) -> UInt16 {
-    order == .little
-      ? UInt16(head[at]) | UInt16(head[at + 1]) << 8
-      : UInt16(head[at]) << 8 | UInt16(head[at + 1])
-  }
-  func u32(_ at: Int) -> UInt32 {
-    let b = (UInt32(head[at]), UInt32(head[at + 1]), UInt32(head[at + 2]), UInt32(head[at + 3]))
-    return order == .little
-      ? b.0 | b.1 << 8 | b.2 << 16 | b.3 << 24
-      : b.0 << 24 | b.1 << 16 | b.2 << 8 | b.3
-  }
+  // The header is at least 52 bytes here (checked above): these reads are in range.
+  let reader = ByteReader(bytes: head, order: order)
+  func u16(_ at: Int) -> UInt16 { reader.u16(at) ?? 0 }
+  func u32(_ at: Int) -> UInt32 { reader.u32(at) ?? 0 }
   let flagsOffset = elfClass == .elf64 ? 0x30 : 0x24
   return ElfIdentity(
     elfClass: elfClass, byteOrder: order, osABI: head[7], abiVersion: head[8],

@@ -385,22 +385,6 @@ struct SymbolName {
   }
 }
 
-/// Reads integers of a given byte order from raw bytes, with bounds checks.
-struct ByteReader {
-  let bytes: UnsafeRawBufferPointer
-  let order: ByteOrder
-  func u16(_ at: Int) -> UInt16? {
-    guard at >= 0, at + 2 <= bytes.count else { return nil }
-    let v = bytes.loadUnaligned(fromByteOffset: at, as: UInt16.self)
-    return order == .little ? UInt16(littleEndian: v) : UInt16(bigEndian: v)
-  }
-  func u32(_ at: Int) -> UInt32? {
-    guard at >= 0, at + 4 <= bytes.count else { return nil }
-    let v = bytes.loadUnaligned(fromByteOffset: at, as: UInt32.self)
-    return order == .little ? UInt32(littleEndian: v) : UInt32(bigEndian: v)
-  }
-}
-
 /// DT_HASH: nbucket, nchain, buckets, chains.
 struct SysvHashTable {
   let words: Words<UInt32>
