@@ -7,7 +7,12 @@ BIN = .build/release/elfdyn
 TESTBIN = TestBinaries/out
 
 BUILD_PACKAGES = libelf-dev zlib1g-dev pkg-config
-TEST_PACKAGES = $(BUILD_PACKAGES) elfutils binutils gcc patchelf lld mold
+# musl and i386: the differential suites against musl's loader and i386 glibc's ldd.
+TEST_PACKAGES = $(BUILD_PACKAGES) elfutils binutils gcc patchelf lld mold python3 \
+  musl musl-tools musl-dev gcc-multilib libc6:i386 libstdc++6:i386 zlib1g:i386 \
+  binutils-powerpc64-linux-gnu mmdebstrap qemu-user-static
+# The arm64 Debian sysroot of the differential suite (built once, kept under the build directory).
+SYSROOT = .build/sysroot
 BENCH_PACKAGES = $(BUILD_PACKAGES) hyperfine libtree pax-utils patchelf time elfutils
 
 .PHONY: all build demo test test-asan testbinaries bench fuzz install completions clean deps-build deps-test deps-bench
@@ -36,8 +41,10 @@ testbinaries: deps-test
 # The tests run the release executable (static: LD_LIBRARY_PATH and LD_PRELOAD given to the
 # program under test cannot touch elfdyn itself) and a debug build of the test bundle.
 test: deps-test testbinaries build
+	TestBinaries/build-sysroot.sh $(SYSROOT) || echo "make test: the arm64 sysroot could not be built; its suite is skipped" >&2
 	$(SWIFT) build --build-tests
-	ELFDYN_BIN=$(CURDIR)/$(BIN) ELFDYN_TESTBIN=$(CURDIR)/$(TESTBIN) $(SWIFT) test --skip-build
+	ELFDYN_BIN=$(CURDIR)/$(BIN) ELFDYN_TESTBIN=$(CURDIR)/$(TESTBIN) \
+	  $$(test -e $(SYSROOT)/arm64/.complete && echo ELFDYN_SYSROOT=$(CURDIR)/$(SYSROOT)) $(SWIFT) test --skip-build
 
 # The whole test suite against a debug elfdyn built with AddressSanitizer (and Swift's runtime
 # checks). That elfdyn is dynamically linked: the few tests that would replace its own libc skip.

@@ -16,21 +16,32 @@ let package = Package(
       pkgConfig: "libelf",
       providers: [.apt(["libelf-dev", "pkg-config"])]
     ),
+    // The C helpers that are not libelf (cpuid, copy_file_range, the C++ demangler).
+    .target(
+      name: "CSystem",
+      linkerSettings: [.linkedLibrary("supc++"), .linkedLibrary("stdc++")]
+    ),
     .target(
       name: "ElfTool",
-      dependencies: ["CLibElf"]
+      dependencies: ["CLibElf", "CSystem"]
+    ),
+    // The output layer: sentences, colour, text, JSON and DOT (the fuzz target renders too).
+    .target(
+      name: "ElfdynOutput",
+      dependencies: ["ElfTool"]
     ),
     .executableTarget(
       name: "elfdyn",
       dependencies: [
         "ElfTool",
+        "ElfdynOutput",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
     .target(name: "CFuzzDriver"),
     .executableTarget(
       name: "ElfFuzz",
-      dependencies: ["ElfTool", "CFuzzDriver"]
+      dependencies: ["ElfTool", "ElfdynOutput", "CFuzzDriver"]
     ),
     .testTarget(
       name: "ElfToolTests",

@@ -11,4 +11,7 @@ start=$(date +%s)
 "$here/build-symbols.sh" "$out"
 "$here/build-cargo.sh" "$out"
 "$here/build-patch.sh" "$out"
+"$here/build-musl.sh" "$out"
+"$here/build-i386.sh" "$out"
+"$here/build-abi.sh" "$out"
 echo "TestBinaries built in $(( $(date +%s) - start )) s into $out" >&2

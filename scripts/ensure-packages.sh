@@ -16,9 +16,20 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "installing ${missing[*]} with apt-get" >&2
 export DEBIAN_FRONTEND=noninteractive
+# Packages of another architecture (libc6:i386) need it added to dpkg first.
+for package in "${missing[@]}"; do
+  case "$package" in
+    *:*) arch=${package##*:}
+      if ! dpkg --print-foreign-architectures | grep -qx "$arch"; then
+        dpkg --add-architecture "$arch"
+        rm -f /tmp/.elfdyn-apt-updated
+      fi ;;
+  esac
+done
 stamp=/tmp/.elfdyn-apt-updated
 if [ ! -e "$stamp" ]; then
-  apt-get update -qq >&2
+  # A mirror in the middle of a sync can fail one index; the others still serve what is needed.
+  apt-get update -qq >&2 || echo "apt-get update reported errors; trying the install anyway" >&2
   touch "$stamp"
 fi
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2

@@ -2,6 +2,7 @@
 // -sanitize=fuzzer,address and -DFUZZING, where libFuzzer provides main(); a normal build gets a
 // main() that replays files (`ElfFuzz FILE|DIR...`), so a crash found once can be re-run anywhere.
 import ElfTool
+import ElfdynOutput
 
 #if canImport(Glibc)
   import Glibc

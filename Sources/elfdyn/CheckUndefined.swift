@@ -1,5 +1,6 @@
 import ArgumentParser
 import ElfTool
+import ElfdynOutput
 
 struct CheckUndefined: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -44,7 +45,7 @@ struct CheckUndefined: ParsableCommand {
   @Option(
     help: ArgumentHelp(
       "The Cargo profile to check when no file is given. Example: --profile release", valueName: "name"))
-  var profile = "debug"
+  var profile: String?
 
   @Option(help: "Colour: auto (on a terminal, unless NO_COLOR is set), always or never.")
   var color: ColorChoice = .auto
@@ -61,8 +62,7 @@ struct CheckUndefined: ParsableCommand {
     request.profile = profile
     request.color = color
     request.search = search.resolveOptions()
-    let status = try request.execute()
-    if status != 0 { throw ExitCode(status) }
+    try request.execute()
   }
 }
 
@@ -74,29 +74,15 @@ struct CheckRequest {
   var unused = false
   var host: String?
   var archives: [String] = []
-  var profile = "debug"
+  var profile: String?
   var color: ColorChoice = .auto
   var search = SearchOptions.defaultResolveOptions()
 
-  /// Checks every input and renders the results; returns the exit status (0, 1 or 2).
-  func execute() throws(ElfError) -> Int32 {
+  /// Checks every input and renders the results, then exits with the status (0, 1 or 2).
+  func execute() throws(ElfError) -> Never {
     var resolveOptions = search
-    var inputs = files
-    if inputs.isEmpty {
-      let cargo = try CargoTarget.locate(profile: profile)
-      inputs = cargo.binaries
-      resolveOptions.libraryPath = [cargo.deps] + cargo.rustLibraryDirectories + resolveOptions.libraryPath
-    } else {
-      var expanded: [String] = []
-      for file in inputs {
-        if isDirectoryPath(file) {
-          expanded += ElfFinder.binaries(in: file)
-        } else {
-          expanded.append(file)
-        }
-      }
-      inputs = expanded
-    }
+    let inputs = try Inputs.expand(
+      files, profile: profile, environment: currentEnvironment(), options: &resolveOptions)
     var options = CheckOptions()
     options.strict = strict
     options.unused = unused
@@ -116,19 +102,12 @@ struct CheckRequest {
           "\(outcome.results.count) file\(outcome.results.count == 1 ? "" : "s") checked, \(failing) with problems\n")
       }
     }
-    ExitWithoutFreeing.keep(checker)
-    if !outcome.errors.isEmpty { return 2 }
-    return outcome.results.contains(where: { $0.problemCount > 0 }) ? 1 : 0
+    let status: Int32 =
+      !outcome.errors.isEmpty ? 2 : (outcome.results.contains(where: { $0.problemCount > 0 }) ? 1 : 0)
+    // The process exits right after: freeing the checker's tables only costs time.
+    exit(status, keeping: checker)
   }
 
-  /// `elfdyn check-undefined FILE...` with no options, recognised without ArgumentParser's
-  /// reflection-based parse: the same request with every default.
-  static func plainInvocation(_ arguments: [String]) -> CheckRequest? {
-    guard arguments.count >= 3, arguments[1] == "check-undefined" else { return nil }
-    let files = Array(arguments[2...])
-    guard files.allSatisfy({ !$0.isEmpty && !$0.hasPrefix("-") }) else { return nil }
-    return CheckRequest(files: files)
-  }
 }
 
 enum CheckFormat: String, ExpressibleByArgument, CaseIterable {

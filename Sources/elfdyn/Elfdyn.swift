@@ -1,5 +1,6 @@
 import ArgumentParser
 import ElfTool
+import ElfdynOutput
 
 #if canImport(Glibc)
   import Glibc
@@ -27,17 +28,7 @@ struct Elfdyn: ParsableCommand {
   /// kind of bad input.
   static func main() {
     // The common invocations with no options skip ArgumentParser (about 1 ms of start-up).
-    if let request = TreeRequest.plainInvocation(CommandLine.arguments) {
-      Glibc.exit(request.execute())
-    }
-    if let request = CheckRequest.plainInvocation(CommandLine.arguments) {
-      do {
-        Glibc.exit(try request.execute())
-      } catch {
-        printError(error.description)
-        Glibc.exit(2)
-      }
-    }
+    FastPath.run(CommandLine.arguments)
     do {
       var command = try parseAsRoot()
       try command.run()
@@ -130,20 +121,11 @@ struct SearchOptions: ParsableArguments {
   }
 
   /// No options given: the environment's LD_LIBRARY_PATH and LD_PRELOAD, as the loader takes them.
-  static func defaultResolveOptions() -> ResolveOptions {
-    var options = ResolveOptions()
-    if let value = getenv("LD_LIBRARY_PATH") { options.environmentLibraryPath = String(cString: value) }
-    if let value = getenv("LD_PRELOAD") {
-      options.preload = String(cString: value).split(whereSeparator: { $0 == " " || $0 == ":" }).map(String.init)
-    }
-    return options
-  }
+  static func defaultResolveOptions() -> ResolveOptions { .fromEnvironment(currentEnvironment()) }
 }
 
-func environmentDictionary() -> [String: String] { currentEnvironment() }
-
-/// Values kept alive until the process exits, so that their deallocation does not delay the exit.
-enum ExitWithoutFreeing {
-  nonisolated(unsafe) private static var kept: [Any] = []
-  static func keep(_ value: Any) { kept.append(value) }
+/// Exits with `status` while `values` are still alive: the process ends without spending time on
+/// freeing them (every object, every mapping).
+func exit(_ status: Int32, keeping values: Any) -> Never {
+  withExtendedLifetime(values) { Glibc.exit(status) }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ElfTool
+import ElfdynOutput
 
 enum SetRpathFormat: String, ExpressibleByArgument, CaseIterable {
   case text, json
@@ -141,7 +142,7 @@ struct SetRpath: ParsableCommand {
     request.dryRun = dryRun
     request.writeMode = inPlace ? .inPlace : .replace
     request.search = search.resolveOptions()
-    request.environment = environmentDictionary()
+    request.environment = currentEnvironment()
     let style = Style(enabled: color.enabled())
     var outcomes: [SetRpathOutcome] = []
     try ElfTool.SetRpath(request: request).run { outcome in

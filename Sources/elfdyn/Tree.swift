@@ -1,5 +1,6 @@
 import ArgumentParser
 import ElfTool
+import ElfdynOutput
 
 enum TreeFormat: String, ExpressibleByArgument, CaseIterable {
   case text, json, dot
@@ -50,8 +51,7 @@ struct Tree: ParsableCommand {
     request.depth = depth
     request.color = color
     request.search = search.resolveOptions()
-    let status = request.execute()
-    if status != 0 { throw ExitCode(status) }
+    request.execute()
   }
 }
 
@@ -65,11 +65,12 @@ struct TreeRequest {
   var color: ColorChoice = .auto
   var search = SearchOptions.defaultResolveOptions()
 
-  /// Resolves and renders every file; returns the exit status (0, 1 or 2).
-  func execute() -> Int32 {
+  /// Resolves and renders every file, then exits with the status (0, 1 or 2).
+  func execute() -> Never {
+    var graphs: [LoadGraph] = []
     let resolver = Resolver(options: search)
     // Built only when something is missing: reading the environment has its cost.
-    var hints: MissingLibraryHints?
+    var finder: MissingLibraryFinder?
     var options = TreeRenderer.TextOptions()
     options.all = all
     options.depth = depth
@@ -86,10 +87,12 @@ struct TreeRequest {
       }
       var hintTexts: [Int: String] = [:]
       for index in graph.objects.indices where graph.objects[index].via == .notFound {
-        if hints == nil {
-          hints = MissingLibraryHints(environment: environmentDictionary(), currentDirectory: search.currentDirectory)
+        if finder == nil {
+          finder = MissingLibraryFinder(environment: currentEnvironment(), currentDirectory: search.currentDirectory)
         }
-        hintTexts[index] = hints?.hint(for: index, in: graph)
+        if let location = finder?.location(of: index, in: graph) {
+          hintTexts[index] = Sentences.hint(forMissing: graph.objects[index].name, at: location)
+        }
       }
       let renderer = TreeRenderer(graph: graph, hints: hintTexts)
       if flat {
@@ -105,39 +108,10 @@ struct TreeRequest {
         }
       }
       if !graph.allFound && status == 0 { status = 1 }
-      // The process exits right after: freeing every object and libelf handle only costs time.
-      ExitWithoutFreeing.keep(graph)
+      graphs.append(graph)
     }
-    return status
+    // The process exits right after: freeing every object only costs time.
+    exit(status, keeping: graphs)
   }
 
-  /// `elfdyn tree [--flat | --format text|json|dot | --all]... FILE...`, the invocations scripts
-  /// make over and over, recognised without ArgumentParser's reflection-based parse (about 1 ms
-  /// of start-up). Anything else (another option, `--`, a repeated or conflicting option) is left
-  /// to ArgumentParser, which then builds the same request.
-  static func plainInvocation(_ arguments: [String]) -> TreeRequest? {
-    guard arguments.count >= 3, arguments[1] == "tree" else { return nil }
-    var request = TreeRequest(files: [])
-    var seenFormat = false
-    var index = 2
-    while index < arguments.count {
-      let argument = arguments[index]
-      index += 1
-      switch argument {
-      case "--flat" where !request.flat: request.flat = true
-      case "--all" where !request.all: request.all = true
-      case "--format" where !seenFormat && index < arguments.count:
-        guard let format = TreeFormat(rawValue: arguments[index]) else { return nil }
-        request.format = format
-        seenFormat = true
-        index += 1
-      default:
-        guard !argument.isEmpty, !argument.hasPrefix("-") else { return nil }
-        request.files.append(argument)
-      }
-    }
-    // --flat is its own format: with --format it is a usage error, which ArgumentParser reports.
-    guard !request.files.isEmpty, !(request.flat && seenFormat) else { return nil }
-    return request
-  }
 }

@@ -46,7 +46,7 @@ import Testing
 
   /// A cache made by ldconfig with a glibc-hwcaps subdirectory: the best supported level wins.
   @Test func prefersSupportedHwcapsSubdirectory() throws {
-    let level = LoaderSystem.x86_64Level()
+    let level = hostX86_64Level()
     guard level >= 2 else { return }
     let dir = try temporaryDirectory()
     defer { try? FileManager.default.removeItem(atPath: dir) }

@@ -104,8 +104,8 @@ import Testing
 @Suite struct PreloadFileTests {
   @Test func parsesNamesSeparatorsAndComments() {
     let text = "/lib/liba.so libb.so:libc.so\t# a comment: /lib/not.so\n\n/lib/libd.so #\n"
-    #expect(LoaderSystem.preloadList(Array(text.utf8)) == ["/lib/liba.so", "libb.so", "libc.so", "/lib/libd.so"])
-    #expect(LoaderSystem.preloadList([]) == [])
+    #expect(LoaderModel.preloadList(Array(text.utf8)) == ["/lib/liba.so", "libb.so", "libc.so", "/lib/libd.so"])
+    #expect(LoaderModel.preloadList([]) == [])
   }
 
   @Test func rootPreloadFileIsLoadedAfterTheProgram() throws {

@@ -2,7 +2,7 @@
 // C++ through libstdc++'s demangler. Never traps: bad input gives nil or a partial text, recursion
 // and output are bounded.
 
-internal import CLibElf
+internal import CSystem
 
 #if canImport(Glibc)
   import Glibc

@@ -11,24 +11,12 @@ enum RunpathChange: Sendable, Equatable {
 /// or a new PT_LOAD at the end of the file. It only computes byte ranges; `PatchWriter` writes them.
 struct DynamicEditor {
   let source: PatchSource
-  private var codec: ByteCodec { source.codec }
+  private var codec: ByteWriter { source.codec }
   private var checked: Checked { source.checked }
   private var path: String { source.path }
 
   init(source: PatchSource) { self.source = source }
 
-  /// Tags whose value is the address of a table that may move with the sections after the program
-  /// header table.
-  static let addressTags: Set<Int64> = [
-    DynamicTag.hash, DynamicTag.strtab, DynamicTag.symtab, DynamicTag.rela, DynamicTag.rel, DynamicTag.jmprel,
-    DynamicTag.relr, DynamicTag.gnuHash, DynamicTag.versym, DynamicTag.verdef, DynamicTag.verneed,
-  ]
-
-  /// Tags whose value is an offset into the dynamic string table.
-  static let stringTags: Set<Int64> = [
-    DynamicTag.needed, DynamicTag.soname, DynamicTag.rpath, DynamicTag.runpath, DynamicTag.filter,
-    DynamicTag.auxiliary, 0x6fff_fefa /* DT_CONFIG */, 0x6fff_fefb /* DT_DEPAUDIT */, 0x6fff_fefc, /* DT_AUDIT */
-  ]
 
   /// The current DT_RUNPATH and DT_RPATH strings (the first of each).
   func currentValues() throws(ElfError) -> (runpath: String?, rpath: String?) {
@@ -83,7 +71,7 @@ struct DynamicEditor {
       keep = [pathIndexes[0]]
       drop = Array(pathIndexes.dropFirst())
     }
-    func finalTag(_ index: Int) -> Int64 { requestedTag?.dynamicTag ?? live[index].tag }
+    func finalTag(_ index: Int) -> DynamicTag { requestedTag?.dynamicTag ?? live[index].tag }
 
     var oldStrings: [Int: String] = [:]
     for index in keep { oldStrings[index] = try source.dynamicString(at: live[index].value) }
@@ -203,12 +191,12 @@ struct DynamicEditor {
     }
     func inside(_ value: UInt64) -> Bool { value >= offset && value <= end }
     for (index, entry) in source.liveEntries.enumerated() where !ignoring.contains(index) {
-      if Self.stringTags.contains(entry.tag), inside(entry.value) { return true }
+      if entry.tag.namesString, inside(entry.value) { return true }
     }
     let live = source.liveEntries
     // Symbol names.
     if live.contains(where: { $0.tag == DynamicTag.symtab }) {
-      guard let dynsym = source.sections.first(where: { $0.type == SectionHeader.dynsym }) else { return true }
+      guard let dynsym = source.sections.first(where: { $0.type == .dynsym }) else { return true }
       var shared = false
       try source.forEachSymbolWindow(section: dynsym) { _, symbols in
         if symbols.contains(where: { inside(UInt64($0.name)) }) {
@@ -220,69 +208,8 @@ struct DynamicEditor {
       if shared { return true }
     }
     // Version definition and requirement names.
-    for (tag, type, isDef) in [
-      (DynamicTag.verdef, UInt32(0x6fff_fffd), true), (DynamicTag.verneed, UInt32(0x6fff_fffe), false),
-    ]
-    where live.contains(where: { $0.tag == tag }) {
-      guard let section = source.sections.first(where: { $0.type == type }), section.size <= 16 << 20 else {
-        return true
-      }
-      let bytes = try source.read(offset: section.offset, count: Int(section.size), what: section.name)
-      guard let names = versionNames(bytes, definitions: isDef) else { return true }
-      if names.contains(where: inside) { return true }
-    }
-    return false
-  }
-
-  /// Every string offset a verdef or verneed chain names; nil when the chain is malformed.
-  private func versionNames(_ bytes: [UInt8], definitions: Bool) -> [UInt64]? {
-    var names: [UInt64] = []
-    var position = 0
-    var steps = 0
-    while steps < 65536 {
-      steps += 1
-      if definitions {
-        guard let count = u16(bytes, position + 6), let aux = u32(bytes, position + 12),
-          let next = u32(bytes, position + 16)
-        else { return nil }
-        var auxPosition = position + Int(aux)
-        for _ in 0..<count {
-          guard let name = u32(bytes, auxPosition), let auxNext = u32(bytes, auxPosition + 4) else { return nil }
-          names.append(UInt64(name))
-          if auxNext == 0 { break }
-          auxPosition += Int(auxNext)
-        }
-        if next == 0 { return names }
-        position += Int(next)
-      } else {
-        guard let count = u16(bytes, position + 2), let file = u32(bytes, position + 4),
-          let aux = u32(bytes, position + 8), let next = u32(bytes, position + 12)
-        else { return nil }
-        names.append(UInt64(file))
-        var auxPosition = position + Int(aux)
-        for _ in 0..<count {
-          guard let name = u32(bytes, auxPosition + 8), let auxNext = u32(bytes, auxPosition + 12) else { return nil }
-          names.append(UInt64(name))
-          if auxNext == 0 { break }
-          auxPosition += Int(auxNext)
-        }
-        if next == 0 { return names }
-        position += Int(next)
-      }
-    }
-    return nil
-  }
-
-  private func u16(_ bytes: [UInt8], _ at: Int) -> UInt16? {
-    guard at >= 0, at <= bytes.count - 2 else { return nil }
-    let a = UInt16(bytes[at])
-    let b = UInt16(bytes[at + 1])
-    return codec.byteOrder == .little ? a | b << 8 : a << 8 | b
-  }
-
-  private func u32(_ bytes: [UInt8], _ at: Int) -> UInt32? {
-    guard let lo = u16(bytes, at), let hi = u16(bytes, at + 2) else { return nil }
-    return codec.byteOrder == .little ? UInt32(lo) | UInt32(hi) << 16 : UInt32(lo) << 16 | UInt32(hi)
+    guard let names = source.versionNameOffsets() else { return true }
+    return names.contains(where: inside)
   }
 
   // MARK: - Growing the segment an earlier edit added
@@ -300,12 +227,12 @@ struct DynamicEditor {
     let tableEnd = try checked.add(source.stringTableOffset, strsz, "string table end")
     guard tableEnd == source.fileSize,
       let loadIndex = phdrs.indices.first(where: {
-        phdrs[$0].type == ProgramHeader.load
+        phdrs[$0].type == .load
           && phdrs[$0].containsFileImage(address: source.stringTableAddress, size: strsz)
       })
     else { return nil }
     let load = phdrs[loadIndex]
-    let maxVaddr = phdrs.filter { $0.type == ProgramHeader.load }.map(\.vaddr).max() ?? 0
+    let maxVaddr = phdrs.filter { $0.type == .load }.map(\.vaddr).max() ?? 0
     guard load.offset.addingReportingOverflow(load.filesz) == (source.fileSize, false), load.memsz == load.filesz,
       load.vaddr == maxVaddr
     else {
@@ -373,7 +300,7 @@ struct DynamicEditor {
     var plan = plan
     let phdrs = source.programHeaders
     let header = source.header
-    let loads = phdrs.indices.filter { phdrs[$0].type == ProgramHeader.load }
+    let loads = phdrs.indices.filter { phdrs[$0].type == .load }
     guard let lastLoad = loads.last else { throw ElfError(path, .malformed, "the file has no PT_LOAD segment") }
     let align = max(1, loads.map { phdrs[$0].align }.max() ?? 1)
     guard align & (align - 1) == 0 else {
@@ -388,7 +315,7 @@ struct DynamicEditor {
     let tableSize = try checked.multiply(UInt64(header.phnum), entrySize, "the program header table size")
     let tableEnd = try checked.add(header.phoff, tableSize, "the program header table end")
     let room = try programHeaderRoom(tableEnd: tableEnd)
-    let isProgram = phdrs.contains { $0.type == ProgramHeader.interp } || header.type == 2
+    let isProgram = phdrs.contains { $0.type == .interp } || header.type == .executable
 
     // Lay out the tail: [program header table] [moved block] [.dynamic] [.dynstr + the new string].
     var tailStart = try checked.alignUp(source.fileSize, 16, "the end of the file")
@@ -453,7 +380,7 @@ struct DynamicEditor {
     var table = phdrs
     let writable = moveDynamic && isDynamicWritable()
     let load = ProgramHeader(
-      type: ProgramHeader.load, flags: 4 | (writable ? 2 : 0), offset: tailStart, vaddr: vaddr, paddr: vaddr,
+      type: .load, flags: writable ? [.read, .write] : [.read], offset: tailStart, vaddr: vaddr, paddr: vaddr,
       filesz: segmentSize, memsz: segmentSize, align: align)
     var blockDelta: (offset: UInt64, address: UInt64, oldAddress: UInt64)?
     if case .moveBlock(let start, _, _, let segments) = room, let blockOffset {
@@ -479,7 +406,7 @@ struct DynamicEditor {
     case .nullSlot(let index): table[index] = load
     default: table.insert(load, at: lastLoad + 1)
     }
-    for index in table.indices where table[index].type == ProgramHeader.phdr {
+    for index in table.indices where table[index].type == .phdr {
       table[index].filesz = UInt64(newPhnum) * entrySize
       table[index].memsz = table[index].filesz
       if let tableOffset {
@@ -503,7 +430,7 @@ struct DynamicEditor {
     for index in entries.indices {
       if entries[index].tag == DynamicTag.strtab { entries[index].value = address(stringsOffset) }
       if entries[index].tag == DynamicTag.strsz { entries[index].value = newStrsz }
-      if Self.addressTags.contains(entries[index].tag), entries[index].tag != DynamicTag.strtab,
+      if entries[index].tag.namesTableAddress, entries[index].tag != DynamicTag.strtab,
         let moved = movedTables[entries[index].value]
       {
         entries[index].value = moved
@@ -612,7 +539,7 @@ struct DynamicEditor {
 
   /// The largest st_size in .dynsym (0 without section headers).
   private func largestDynamicSymbolSize() throws(ElfError) -> UInt64 {
-    guard let dynsym = source.sections.first(where: { $0.type == SectionHeader.dynsym }) else { return 0 }
+    guard let dynsym = source.sections.first(where: { $0.type == .dynsym }) else { return 0 }
     var largest: UInt64 = 0
     try source.forEachSymbolWindow(section: dynsym) { _, symbols in
       for symbol in symbols where symbol.size > largest { largest = symbol.size }
@@ -625,10 +552,10 @@ struct DynamicEditor {
   /// a writable PT_LOAD holds it): the moved copy must then be in a writable segment.
   private func isDynamicWritable() -> Bool {
     let dynamic = source.dynamicHeader
-    if dynamic.flags & 2 != 0 { return true }
-    if let section = source.dynamicSection, section.flags & SectionHeader.flagWrite != 0 { return true }
+    if dynamic.flags.contains(.write) { return true }
+    if let section = source.dynamicSection, section.flags.contains(.write) { return true }
     return source.programHeaders.contains {
-      $0.type == ProgramHeader.load && $0.flags & 2 != 0
+      $0.type == .load && $0.flags.contains(.write)
         && $0.containsFileImage(address: dynamic.vaddr, size: dynamic.filesz)
     }
   }
@@ -636,13 +563,13 @@ struct DynamicEditor {
   private func isInRelro() -> Bool {
     let dynamic = source.dynamicHeader
     return source.programHeaders.contains {
-      $0.type == ProgramHeader.gnuRelro && dynamic.vaddr >= $0.vaddr && dynamic.vaddr - $0.vaddr < $0.memsz
+      $0.type == .gnuRelro && dynamic.vaddr >= $0.vaddr && dynamic.vaddr - $0.vaddr < $0.memsz
     }
   }
 
   /// The virtual address of a file offset, through the PT_LOAD whose file image holds it.
   private func addressOfOffset(_ offset: UInt64) -> UInt64? {
-    for phdr in source.programHeaders where phdr.type == ProgramHeader.load {
+    for phdr in source.programHeaders where phdr.type == .load {
       if offset >= phdr.offset, offset - phdr.offset < phdr.filesz { return phdr.vaddr &+ (offset - phdr.offset) }
     }
     return nil
@@ -651,12 +578,12 @@ struct DynamicEditor {
   /// Where one more program header can go, cheapest first.
   private func programHeaderRoom(tableEnd: UInt64) throws(ElfError) -> Room {
     let phdrs = source.programHeaders
-    if let index = phdrs.firstIndex(where: { $0.type == ProgramHeader.null }) { return .nullSlot(index) }
+    if let index = phdrs.firstIndex(where: { $0.type == .null }) { return .nullSlot(index) }
     let entrySize = UInt64(codec.phdrSize)
     let phoff = source.header.phoff
     // The PT_LOAD that maps the table (executables need it mapped); the table may only grow inside it.
     let covering = phdrs.first {
-      $0.type == ProgramHeader.load && phoff >= $0.offset && tableEnd - $0.offset <= $0.filesz
+      $0.type == .load && phoff >= $0.offset && tableEnd - $0.offset <= $0.filesz
     }
     var limit = covering.map { $0.offset &+ $0.filesz } ?? source.fileSize
     if source.header.shoff >= tableEnd, source.header.shnum > 0 { limit = min(limit, source.header.shoff) }
@@ -665,7 +592,7 @@ struct DynamicEditor {
     let followers = source.sections.filter { $0.index > 0 && $0.fileSize > 0 && $0.offset >= tableEnd }
       .sorted { $0.offset < $1.offset }
     let segmentStarts = phdrs.indices.filter {
-      phdrs[$0].filesz > 0 && phdrs[$0].offset >= tableEnd && phdrs[$0].type != ProgramHeader.phdr
+      phdrs[$0].filesz > 0 && phdrs[$0].offset >= tableEnd && phdrs[$0].type != .phdr
     }
     var firstOccupied = limit
     if let first = followers.first { firstOccupied = min(firstOccupied, first.offset) }
@@ -674,15 +601,15 @@ struct DynamicEditor {
 
     // Move .interp and notes that follow the table.
     guard !followers.isEmpty else { return .moveTable }
-    let interp = phdrs.first { $0.type == ProgramHeader.interp }
+    let interp = phdrs.first { $0.type == .interp }
     let tableAddresses = Set(
-      source.liveEntries.filter { Self.addressTags.contains($0.tag) && $0.tag != DynamicTag.strtab }.map(\.value))
+      source.liveEntries.filter { $0.tag.namesTableAddress && $0.tag != DynamicTag.strtab }.map(\.value))
     func movable(_ section: SectionHeader) -> Bool {
-      guard section.flags & SectionHeader.flagAlloc != 0, section.flags & SectionHeader.flagWrite == 0 else {
+      guard section.flags.contains(.alloc), !section.flags.contains(.write) else {
         return false
       }
-      if section.type == SectionHeader.note { return true }
-      if section.type == SectionHeader.progbits && interp?.offset == section.offset && interp?.filesz == section.size {
+      if section.type == .note { return true }
+      if section.type == .progbits && interp?.offset == section.offset && interp?.filesz == section.size {
         return true
       }
       // A table the dynamic section points to (.dynsym, hash tables, versions, relocations): moved
@@ -704,7 +631,7 @@ struct DynamicEditor {
       var blocked = false
       for index in segmentStarts where phdrs[index].offset < free {
         let p = phdrs[index]
-        let kind = p.type == ProgramHeader.interp || p.type == ProgramHeader.note || p.type == ProgramHeader.gnuProperty
+        let kind = p.type == .interp || p.type == .note || p.type == .gnuProperty
         if kind, p.offset >= blockStart, p.offset <= blockEnd, p.filesz <= blockEnd - p.offset {
           segments.append(index)
         } else if p.offset < blockEnd {
@@ -729,12 +656,12 @@ struct DynamicEditor {
     guard !deltas.isEmpty || dynamic != nil else { return [] }
     var writes: [(offset: UInt64, bytes: [UInt8])] = []
     let symbolSize = UInt64(codec.symSize)
-    for table in source.sections where table.type == SectionHeader.symtab || table.type == SectionHeader.dynsym {
+    for table in source.sections where table.type == .symtab || table.type == .dynsym {
       let names: SectionHeader? = Int(table.link) < source.sections.count ? source.sections[Int(table.link)] : nil
       try source.forEachSymbolWindow(section: table) { first, symbols throws(ElfError) in
         for (number, symbol) in symbols.enumerated() {
           var newValue: UInt64?
-          if symbol.shndx > 0, symbol.shndx < 0xff00, let move = deltas[Int(symbol.shndx)] {
+          if symbol.shndx.isSection, let move = deltas[Int(symbol.shndx.rawValue)] {
             newValue = symbol.value &- move.old &+ move.new
           } else if let dynamic, symbol.value == dynamic.old, let names,
             try symbolName(symbol, in: names) == "_DYNAMIC"
@@ -764,5 +691,5 @@ struct DynamicEditor {
 }
 
 extension RunpathTag {
-  init(tag: Int64) { self = tag == DynamicTag.rpath ? .rpath : .runpath }
+  init(tag: DynamicTag) { self = tag == .rpath ? .rpath : .runpath }
 }

@@ -2,7 +2,7 @@
 public enum RunpathTag: String, Sendable, CaseIterable {
   case runpath, rpath
 
-  var dynamicTag: Int64 { self == .runpath ? DynamicTag.runpath : DynamicTag.rpath }
+  var dynamicTag: DynamicTag { self == .runpath ? .runpath : .rpath }
   /// "DT_RUNPATH" or "DT_RPATH".
   public var name: String { self == .runpath ? "DT_RUNPATH" : "DT_RPATH" }
 }

@@ -1,181 +1,157 @@
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Musl)
-  import Musl
-#endif
-
-/// Everything an edit of the dynamic section needs to know about a file, read through libelf and
-/// bounds-checked: the header layout, program headers, section headers, every slot of the dynamic
-/// table (DT_NULL padding included) and where the dynamic string table is. Reads go through the
-/// descriptor the caller holds (and has locked).
+/// Everything an edit of the dynamic section needs to know about a file, read through the same
+/// reading layer as everything else (ElfFile for the dynamic section and string table location,
+/// libelf for the header and section headers, a mapping for bytes, `SymbolRecord` and
+/// `VersionTables` for symbols and versions), over the descriptor the caller holds (and has locked).
 final class PatchSource {
   let path: String
-  let descriptor: Int32
-  let image: ElfImage
-  let identity: ElfIdentity
-  let codec: ByteCodec
-  let fileSize: UInt64
+  let file: ElfFile
+  let mapping: FileMapping
+  let codec: ByteWriter
   let header: ElfHeaderLayout
-  let programHeaders: [ProgramHeader]
   let sections: [SectionHeader]
   /// Index of PT_DYNAMIC in `programHeaders`.
   let dynamicPhdrIndex: Int
-  /// Every slot of the dynamic table that PT_DYNAMIC covers, DT_NULL padding included.
-  let dynamicSlots: [DynamicEntry]
-  /// The first DT_NULL, nil when the table has none.
-  let nullIndex: Int?
   let stringTableAddress: UInt64
   let stringTableOffset: UInt64
   let stringTableSize: UInt64
+  let strings: StringTable
   let checked: Checked
 
-  /// Reads `path` through `descriptor` (open, locked) and libelf.
+  /// Reads `path` through `descriptor` (open, locked).
   init(path: String, descriptor: Int32) throws(ElfError) {
     self.path = path
-    self.descriptor = descriptor
     checked = Checked(path: path)
-    let image = try ElfImage(path: path, access: .read)
-    self.image = image
-    identity = image.identity
-    codec = ByteCodec(elfClass: identity.elfClass, byteOrder: identity.byteOrder)
-    fileSize = image.fileSize
-    header = try image.headerLayout()
-    guard header.rawPhnum != 0xffff else {
+    let image = try ElfImage(borrowing: descriptor, path: path)
+    let layout = try image.headerLayout()
+    header = layout
+    codec = ByteWriter(elfClass: image.identity.elfClass, byteOrder: image.identity.byteOrder)
+    guard layout.rawPhnum != ElfHeaderLayout.extendedCount else {
       throw ElfError(path, .usage, "it has more than 65534 program headers (PN_XNUM); elfdyn does not edit such files")
     }
-    guard header.phentsize == codec.phdrSize else {
-      throw ElfError(path, .malformed, "e_phentsize is \(header.phentsize), expected \(codec.phdrSize)")
+    guard layout.phentsize == codec.phdrSize else {
+      throw ElfError(path, .malformed, "e_phentsize is \(layout.phentsize), expected \(codec.phdrSize)")
     }
-    programHeaders = try image.programHeaders()
-    if header.shnum > 0 {
-      guard header.shentsize == codec.shdrSize else {
-        throw ElfError(path, .malformed, "e_shentsize is \(header.shentsize), expected \(codec.shdrSize)")
+    if layout.shnum > 0 {
+      guard layout.shentsize == codec.shdrSize else {
+        throw ElfError(path, .malformed, "e_shentsize is \(layout.shentsize), expected \(codec.shdrSize)")
       }
-      sections = try image.sectionHeaders(count: header.shnum, namesIndex: header.shstrndx)
+      sections = try image.sectionHeaders()
     } else {
       sections = []
     }
-    guard let dynIndex = programHeaders.firstIndex(where: { $0.type == ProgramHeader.dynamic }) else {
+    file = try ElfFile(image: image, memory: nil)
+    mapping = try FileMapping(descriptor: descriptor, path: path)
+    guard mapping.stamp == file.stamp else {
+      throw ElfError(path, .io(errno: 0), "the file was replaced while elfdyn was reading it")
+    }
+    guard let dynIndex = file.programHeaders.firstIndex(where: { $0.type == .dynamic }), let dynamic = file.dynamic
+    else {
       throw ElfError(path, .usage, "not a dynamically linked file (it has no PT_DYNAMIC)")
     }
     dynamicPhdrIndex = dynIndex
-    let dynamic = programHeaders[dynIndex]
-    let entrySize = UInt64(codec.dynSize)
-    let count = dynamic.filesz / entrySize
-    guard count > 0 else {
-      throw ElfError(path, .malformed, "PT_DYNAMIC is empty (size \(hex(dynamic.filesz)))")
-    }
-    let chunk = try image.chunk(
-      offset: dynamic.offset, size: count * entrySize, type: .dyn, what: "the dynamic section (PT_DYNAMIC)")
-    dynamicSlots = image.dynamicEntries(chunk)
-    nullIndex = dynamicSlots.firstIndex(where: { $0.tag == DynamicTag.null })
-    let live = Array(dynamicSlots[..<(nullIndex ?? dynamicSlots.count)])
-    guard let strtab = live.first(where: { $0.tag == DynamicTag.strtab })?.value else {
-      throw ElfError(path, .malformed, "the dynamic section has no DT_STRTAB")
-    }
-    guard let strsz = live.first(where: { $0.tag == DynamicTag.strsz })?.value else {
-      throw ElfError(path, .malformed, "the dynamic section has no DT_STRSZ")
-    }
-    guard let offset = ElfFile.fileOffset(ofAddress: strtab, size: strsz, in: programHeaders) else {
-      throw ElfError(
-        path, .malformed, "DT_STRTAB at address \(hex(strtab)) (size \(hex(strsz))) is outside every PT_LOAD segment")
-    }
-    guard try checked.add(offset, strsz, "the end of the dynamic string table") <= fileSize else {
-      throw ElfError(path, .malformed, "the dynamic string table runs past the end of the file")
-    }
-    stringTableAddress = strtab
-    stringTableOffset = offset
-    stringTableSize = strsz
+    let location = try dynamic.stringTableLocation(path: path, programHeaders: file.programHeaders)
+    stringTableAddress = location.address
+    stringTableOffset = location.offset
+    stringTableSize = location.size
+    strings = try StringTable(
+      mapping: mapping, offset: location.offset, size: location.size, what: "the dynamic string table")
   }
 
-  /// The live dynamic entries (before the first DT_NULL).
+  var identity: ElfIdentity { file.identity }
+  var fileSize: UInt64 { file.fileSize }
+  var programHeaders: [ProgramHeader] { file.programHeaders }
+  /// Every slot of the dynamic table that PT_DYNAMIC covers, DT_NULL padding included.
+  var dynamicSlots: [DynamicEntry] { file.dynamic?.slots ?? [] }
+  /// The first DT_NULL, nil when the table has none.
+  var nullIndex: Int? { file.dynamic?.nullIndex }
+  /// The entries before the first DT_NULL.
   var liveEntries: ArraySlice<DynamicEntry> { dynamicSlots[..<(nullIndex ?? dynamicSlots.count)] }
-
   var dynamicHeader: ProgramHeader { programHeaders[dynamicPhdrIndex] }
 
-  /// pread of exactly `count` bytes at `offset`, checked against the file size.
+  /// `count` bytes at `offset` of the file; an error when they are not all there.
   func read(offset: UInt64, count: Int, what: String) throws(ElfError) -> [UInt8] {
-    guard count >= 0, offset <= fileSize, UInt64(count) <= fileSize - offset else {
-      throw ElfError(path, .malformed, "\(what) at offset \(hex(offset)) lies outside the file")
+    guard offset <= UInt64(mapping.count), UInt64(count) <= UInt64(mapping.count) - offset else {
+      throw ElfError(path, .malformed, "\(what) runs past the end of the file")
     }
-    var buffer = [UInt8](repeating: 0, count: count)
-    var done = 0
-    while done < count {
-      let n = buffer.withUnsafeMutableBytes { raw in
-        pread(descriptor, raw.baseAddress.map { $0 + done }, count - done, off_t(offset) + off_t(done))
-      }
-      if n < 0 {
-        if errno == EINTR { continue }
-        throw ElfError(path, .io(errno: errno), "cannot read \(what): \(String(cString: strerror(errno)))")
-      }
-      if n == 0 { throw ElfError(path, .malformed, "\(what) runs past the end of the file") }
-      done += n
-    }
-    return buffer
+    return mapping.withBytes { Array($0[Int(offset)..<Int(offset) + count]) }
   }
 
   /// The NUL-terminated string at `offset` in the dynamic string table.
   func dynamicString(at offset: UInt64) throws(ElfError) -> String {
-    guard offset < stringTableSize else {
-      throw ElfError(
-        path, .malformed,
-        "string offset \(hex(offset)) is outside the dynamic string table (size \(hex(stringTableSize)))")
-    }
-    var result: [UInt8] = []
-    var position = offset
-    while position < stringTableSize {
-      let count = Int(min(256, stringTableSize - position))
-      let bytes = try read(offset: stringTableOffset + position, count: count, what: "the dynamic string table")
-      if let end = bytes.firstIndex(of: 0) {
-        result += bytes[..<end]
-        return String(decoding: result, as: UTF8.self)
-      }
-      result += bytes
-      position += UInt64(count)
-    }
-    throw ElfError(
-      path, .malformed, "the string at offset \(hex(offset)) runs past the end of the dynamic string table")
+    try strings.string(at: offset, what: "a dynamic string")
   }
 
-  /// Calls `body` with the symbols of the section at `index`, in windows of at most 1 MiB, with the
-  /// index of the first symbol of each window. Stops when `body` returns false.
+  /// Calls `body` with the symbols of a symbol table section, with the index of the first symbol
+  /// of each window of at most 1 MiB. Stops when `body` returns false.
   func forEachSymbolWindow(
     section: SectionHeader, _ body: (Int, [SymbolRecord]) throws(ElfError) -> Bool
   ) throws(ElfError) {
     let entrySize = UInt64(codec.symSize)
-    guard section.type != SectionHeader.nobits, section.size >= entrySize else { return }
+    guard section.type != .nobits, section.size >= entrySize else { return }
     let end = try checked.add(section.offset, section.size, "symbol table \(section.name) end")
-    guard end <= fileSize else {
+    guard end <= fileSize, end <= UInt64(mapping.count) else {
       throw ElfError(path, .malformed, "symbol table \(section.name) lies outside the file")
     }
     let total = section.size / entrySize
     let perWindow: UInt64 = max(1, (1 << 20) / entrySize)
     var first: UInt64 = 0
+    let elfClass = identity.elfClass
     while first < total {
       let count = min(perWindow, total - first)
-      let bytes = try read(
-        offset: section.offset + first * entrySize, count: Int(count * entrySize), what: "symbol table \(section.name)")
-      var records: [SymbolRecord] = []
-      var failure: ElfError?
-      bytes.withUnsafeBytes { raw in
-        do throws(ElfError) { records = try image.decodeSymbols(raw) } catch { failure = error }
+      let start = Int(section.offset + first * entrySize)
+      let records: [SymbolRecord] = mapping.withBytes { bytes in
+        let reader = ByteReader(bytes, order: identity.byteOrder)
+        return (0..<Int(count)).compactMap {
+          SymbolRecord.decode(reader, at: start + $0 * Int(entrySize), elfClass: elfClass)
+        }
       }
-      if let failure { throw failure }
       guard try body(Int(first), records) else { return }
       first += count
+    }
+  }
+
+  /// Every string offset the version definitions and requirements name; nil when a table cannot be
+  /// read (the caller then treats every string as shared).
+  func versionNameOffsets() -> [UInt64]? {
+    guard let dynamic = file.dynamic else { return [] }
+    func offset(_ tag: DynamicTag) -> Int? {
+      dynamic.value(of: tag).flatMap { file.fileOffset(ofAddress: $0) }.map { Int($0) }
+    }
+    let hasDefinitions = dynamic.value(of: .verdef) != nil
+    let hasRequirements = dynamic.value(of: .verneed) != nil
+    let definitionsAt = offset(.verdef)
+    let requirementsAt = offset(.verneed)
+    if (hasDefinitions && definitionsAt == nil) || (hasRequirements && requirementsAt == nil) { return nil }
+    do throws(ElfError) {
+      return try mapping.withBytes { (bytes) throws(ElfError) -> [UInt64] in
+        let reader = ByteReader(bytes, order: identity.byteOrder)
+        let definitions = try definitionsAt.map { (at) throws(ElfError) in
+          try VersionTables.definitions(
+            reader, at: at, count: dynamic.value(of: .verdefnum).map { Int(min($0, 1 << 16)) }, path: path)
+        }
+        let requirements = try requirementsAt.map { (at) throws(ElfError) in
+          try VersionTables.requirements(
+            reader, at: at, count: dynamic.value(of: .verneednum).map { Int(min($0, 1 << 16)) }, path: path)
+        }
+        return VersionTables.nameOffsets(definitions: definitions ?? [], requirements: requirements ?? []).map {
+          UInt64($0)
+        }
+      }
+    } catch {
+      return nil
     }
   }
 
   /// The section that holds the dynamic string table (same address and offset), nil if none.
   var dynamicStringSection: SectionHeader? {
     sections.first {
-      $0.type == SectionHeader.strtab && $0.flags & SectionHeader.flagAlloc != 0
-        && $0.addr == stringTableAddress && $0.offset == stringTableOffset
+      $0.type == .strtab && $0.flags.contains(.alloc) && $0.addr == stringTableAddress
+        && $0.offset == stringTableOffset
     }
   }
 
   /// The SHT_DYNAMIC section at PT_DYNAMIC's offset, nil if none.
   var dynamicSection: SectionHeader? {
-    sections.first { $0.type == SectionHeader.dynamicType && $0.offset == dynamicHeader.offset }
+    sections.first { $0.type == .dynamic && $0.offset == dynamicHeader.offset }
   }
 }

@@ -1,5 +1,3 @@
-internal import CLibElf
-
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Musl)
@@ -62,10 +60,6 @@ final class LockedFile {
   func close() { _ = Glibc.close(descriptor) }
 }
 
-func posixError(_ path: String, _ what: String) -> ElfError {
-  let code = errno
-  return ElfError(path, .io(errno: code), "\(what): \(String(cString: strerror(code)))")
-}
 
 /// Writes an `EditPlan`: copies the unchanged bytes with copy_file_range, writes only the changed
 /// ranges, and lets a check see the result before it replaces the original.
@@ -181,73 +175,10 @@ struct PatchWriter {
     guard futimens(fd, &times) == 0 else { throw posixError(path, "cannot restore its times") }
   }
 
-  /// copy_file_range in the kernel; read and write through a 1 MiB buffer where it is not supported.
   private func copy(from input: Int32, at inputOffset: UInt64, to output: Int32, at outputOffset: UInt64, count: UInt64)
     throws(ElfError)
   {
-    var inOff = Int64(inputOffset)
-    var outOff = Int64(outputOffset)
-    var left = count
-    var useFallback = false
-    while left > 0 && !useFallback {
-      let n = elfdyn_copy_file_range(input, &inOff, output, &outOff, UInt(min(left, 1 << 30)))
-      if n > 0 {
-        left -= UInt64(n)
-      } else if n == 0 {
-        throw ElfError(file.path, .malformed, "the file ended while it was being copied")
-      } else if errno == EINTR {
-        continue
-      } else if [EXDEV, EINVAL, ENOSYS, EOPNOTSUPP, EBADF].contains(errno) {
-        useFallback = true
-      } else {
-        throw posixError(file.path, "cannot copy it")
-      }
-    }
-    var buffer = [UInt8](repeating: 0, count: 1 << 20)
-    while left > 0 {
-      let n = buffer.withUnsafeMutableBytes {
-        pread(input, $0.baseAddress, Int(min(left, UInt64($0.count))), off_t(inOff))
-      }
-      if n < 0 {
-        if errno == EINTR { continue }
-        throw posixError(file.path, "cannot read it")
-      }
-      if n == 0 { throw ElfError(file.path, .malformed, "the file ended while it was being copied") }
-      try pwriteAll(output, Array(buffer[..<n]), at: UInt64(outOff), path: file.path)
-      inOff += Int64(n)
-      outOff += Int64(n)
-      left -= UInt64(n)
-    }
+    try copyFileRange(
+      from: input, at: inputOffset, to: output, at: outputOffset, count: count, path: file.path)
   }
-}
-
-func pwriteAll(_ fd: Int32, _ bytes: [UInt8], at offset: UInt64, path: String) throws(ElfError) {
-  var done = 0
-  while done < bytes.count {
-    let n = bytes.withUnsafeBytes {
-      pwrite(fd, $0.baseAddress.map { $0 + done }, bytes.count - done, off_t(offset) + off_t(done))
-    }
-    if n < 0 {
-      if errno == EINTR { continue }
-      throw posixError(path, "cannot write it")
-    }
-    done += n
-  }
-}
-
-func preadAll(_ fd: Int32, count: Int, at offset: UInt64, path: String) throws(ElfError) -> [UInt8] {
-  var buffer = [UInt8](repeating: 0, count: count)
-  var done = 0
-  while done < count {
-    let n = buffer.withUnsafeMutableBytes {
-      pread(fd, $0.baseAddress.map { $0 + done }, count - done, off_t(offset) + off_t(done))
-    }
-    if n < 0 {
-      if errno == EINTR { continue }
-      throw posixError(path, "cannot read it")
-    }
-    if n == 0 { break }
-    done += n
-  }
-  return Array(buffer[..<done])
 }

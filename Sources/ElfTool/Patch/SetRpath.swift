@@ -105,14 +105,14 @@ public struct SetRpath {
   /// The files to work on: the arguments, or the Cargo target directory's executables and dylibs.
   public func inputFiles() throws(ElfError) -> [String] {
     if !request.files.isEmpty { return request.files }
-    let target = CargoLayout.targetDirectory(environment: request.environment, cwd: request.search.currentDirectory)
-    let profileDir = Paths.join(target, CargoLayout.profileDirectory(request.profile))
+    let target = CargoProject.targetDirectory(environment: request.environment, cwd: request.search.currentDirectory)
+    let profileDir = Paths.join(target, CargoProject.profileDirectoryName(request.profile))
     guard isDirectory(profileDir) else {
       throw ElfError(
         profileDir, .usage,
         "no Cargo build output here; give the files to change, or run in a Cargo project after `cargo build`")
     }
-    return CargoLayout.artifacts(in: profileDir)
+    return CargoProject.artifacts(in: profileDir)
   }
 
   /// Runs the request over every file; `report` is called with each outcome as soon as it is known.
@@ -323,19 +323,19 @@ public struct SetRpath {
     var options = request.search
     let fileDirectory = Paths.directory(of: real, cwd: options.currentDirectory)
     var extra: [String] = []
-    if let deps = CargoLayout.depsDirectory(containing: fileDirectory) { extra.append(deps) }
+    if let deps = CargoProject.depsDirectory(containing: fileDirectory) { extra.append(deps) }
     if request.files.isEmpty {
-      let target = CargoLayout.targetDirectory(environment: request.environment, cwd: options.currentDirectory)
-      let deps = Paths.join(Paths.join(target, CargoLayout.profileDirectory(request.profile)), "deps")
+      let target = CargoProject.targetDirectory(environment: request.environment, cwd: options.currentDirectory)
+      let deps = Paths.join(Paths.join(target, CargoProject.profileDirectoryName(request.profile)), "deps")
       if !extra.contains(deps) { extra.append(deps) }
     }
     if !extra.isEmpty {
-      extra += CargoLayout.rustLibraryDirectories(environment: request.environment, cwd: options.currentDirectory)
+      extra += RustToolchains.libraryDirectories(environment: request.environment, cwd: options.currentDirectory)
     }
     for dir in extra where !options.libraryPath.contains(dir) { options.libraryPath.append(dir) }
     let graph = try Resolver(options: options).resolve(real)
     let projectRoot = Paths.realPath(request.relativeTo ?? options.currentDirectory) ?? options.currentDirectory
-    let system = graph.system
+    let system = graph.loader
     let defaultDirs = Set(system.defaultDirectories.map { Paths.realPath(system.hostPath($0)) ?? $0 })
 
     func isSystem(_ object: LoadedObject, name: String) -> Bool {
@@ -426,6 +426,7 @@ public struct SetRpath {
         continue
       }
       let found = needed.contains { name in
+        // A candidate that cannot be read does not count as found there.
         guard let library = try? ElfFile(path: Paths.join(dir, name)) else { return false }
         return library.identity.canLoad(into: file.identity)
       }

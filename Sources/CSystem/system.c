@@ -1,0 +1,2 @@
+// Every helper is a static inline function of include/CSystem.h; this file gives SwiftPM a C target.
+#include "CSystem.h"

@@ -1,0 +1,48 @@
+/// Reads integers in a file's byte order from bytes, with bounds checks: nil past the end, never a
+/// trap. A view for the length of a `withBytes`/`withUnsafeBytes` closure, never stored: it is how
+/// every decoder in Reading/ turns file bytes into values.
+struct ByteReader {
+  let bytes: UnsafeRawBufferPointer
+  let order: ByteOrder
+
+  init(_ bytes: UnsafeRawBufferPointer, order: ByteOrder) {
+    self.bytes = bytes
+    self.order = order
+  }
+
+  var count: Int { bytes.count }
+
+  @inline(__always)
+  private func load<T: FixedWidthInteger>(_ at: Int, _: T.Type) -> T? {
+    guard at >= 0, at <= bytes.count - MemoryLayout<T>.size else { return nil }
+    let raw = bytes.loadUnaligned(fromByteOffset: at, as: T.self)
+    return order == .little ? T(littleEndian: raw) : T(bigEndian: raw)
+  }
+
+  @inline(__always) func u8(_ at: Int) -> UInt8? { at >= 0 && at < bytes.count ? bytes[at] : nil }
+  @inline(__always) func u16(_ at: Int) -> UInt16? { load(at, UInt16.self) }
+  @inline(__always) func u32(_ at: Int) -> UInt32? { load(at, UInt32.self) }
+  @inline(__always) func u64(_ at: Int) -> UInt64? { load(at, UInt64.self) }
+  /// A 4- or 8-byte address, offset or size field, by class.
+  @inline(__always) func word(_ at: Int, _ elfClass: ElfClass) -> UInt64? {
+    elfClass == .elf64 ? u64(at) : u32(at).map(UInt64.init)
+  }
+  /// A signed 4- or 8-byte field (d_tag), by class.
+  @inline(__always) func signedWord(_ at: Int, _ elfClass: ElfClass) -> Int64? {
+    elfClass == .elf64
+      ? u64(at).map { Int64(bitPattern: $0) } : u32(at).map { Int64(Int32(bitPattern: $0)) }
+  }
+
+  /// The NUL-terminated string at `at`; nil when `at` is outside or no NUL follows.
+  func cString(_ at: Int) -> String? {
+    guard let range = cStringRange(at) else { return nil }
+    return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+  }
+
+  /// The byte range of the NUL-terminated string at `at` (without the NUL).
+  func cStringRange(_ at: Int) -> Range<Int>? {
+    guard at >= 0, at < bytes.count else { return nil }
+    guard let end = bytes[at...].firstIndex(of: 0) else { return nil }
+    return at..<end
+  }
+}

@@ -1,0 +1,740 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#endif
+
+/// Why a library was loaded from where it was: the step of glibc's search that found it.
+public enum Via: Sendable, Equatable {
+  /// The input file itself.
+  case input
+  /// A DT_NEEDED name (or preload) containing a slash, used as a path.
+  case direct
+  /// DT_RPATH of the object at this index (the needing object or one of its loaders).
+  case rpath(owner: Int)
+  /// LD_LIBRARY_PATH (or `-L`).
+  case libraryPath
+  /// The needing object's DT_RUNPATH.
+  case runpath
+  /// /etc/ld.so.cache.
+  case cache
+  /// The default directories.
+  case defaultPath
+  /// The program interpreter, loaded by the kernel before anything else.
+  case interpreter
+  /// Not found anywhere.
+  case notFound
+  /// A candidate was found but cannot be loaded (not ELF, broken): a fatal load error.
+  case failed
+}
+
+/// A directory the search tried, and which step it belonged to.
+public struct SearchStep: Sendable, Equatable {
+  public var directory: String
+  public var via: Via
+}
+
+/// One object of the load order.
+public struct LoadedObject: Sendable {
+  /// The name it was first requested by (a DT_NEEDED string, a preload, or the input path).
+  public var name: String
+  /// The path the loader opened (as the target sees it; see `hostPath` under `--root`), nil when
+  /// not found.
+  public var path: String?
+  /// The path on this machine (differs from `path` only under `--root`).
+  public var hostPath: String?
+  public var via: Via
+  /// Why it could not be loaded (a fatal load error), nil when loaded or simply not found.
+  public var error: String?
+  /// Every name this object was requested by and matches (DT_NEEDED strings, its soname).
+  public var names: [String] = []
+  /// Its DT_NEEDED names, in order.
+  public var needed: [String] = []
+  /// Indexes of the objects that need it, in load order.
+  public var neededBy: [Int] = []
+  /// The object that caused it to be loaded (glibc's l_loader), for the DT_RPATH chain.
+  public var loader: Int?
+  /// The directories tried, in order, when it was not found.
+  public var tried: [SearchStep] = []
+  /// Loaded because of LD_PRELOAD / `--preload`.
+  public var preloaded = false
+  /// A DT_FILTER or DT_AUXILIARY target.
+  public var filtee = false
+  /// Only ever requested through DT_AUXILIARY: its absence is not an error.
+  public var auxiliary = false
+  public var soname: String?
+  public var fileID: FileID?
+
+  public var found: Bool { path != nil && error == nil && via != .notFound }
+
+  /// The decoded file, for loaded objects.
+  public var file: ElfFile?
+}
+
+/// One dependency edge: object `from` needs `name`, which resolved to object `to`.
+public struct DependencyEdge: Sendable, Equatable {
+  public enum Kind: Sendable, Equatable { case needed, filter, auxiliary, preload }
+  public var name: String
+  public var to: Int
+  public var kind: Kind
+  /// True when the loader found the object already loaded (by name, soname or inode) and did not search.
+  public var reused: Bool
+}
+
+/// The result of resolving one input like the loader.
+public struct LoadGraph: Sendable {
+  public var input: String
+  public var interpreter: String?
+  /// Every object once, the input first, then in the loader's load order (mapping order).
+  public var objects: [LoadedObject]
+  /// The dependency edges of each object, in dynamic-table order (index = object index).
+  public var edges: [[DependencyEdge]]
+  /// Preloads, as edges of the input (they are shown first).
+  public var preloads: [DependencyEdge]
+  /// The loader whose rules were applied.
+  public var loader: LoaderModel
+
+  /// Every object found and loadable, interpreter included.
+  public var allFound: Bool { objects.allSatisfy { $0.found || ($0.auxiliary && $0.via == .notFound) } }
+}
+
+/// Options that change where the loader looks.
+public struct ResolveOptions: Sendable {
+  /// A sysroot: its ld.so.cache, default directories and absolute paths are used instead of the host's.
+  public var root: String = ""
+  /// Directories searched like LD_LIBRARY_PATH, before it (`-L`).
+  public var libraryPath: [String] = []
+  /// The LD_LIBRARY_PATH value, nil when unset.
+  public var environmentLibraryPath: String?
+  /// LD_PRELOAD-style libraries, in order.
+  public var preload: [String] = []
+  /// The directory relative names are taken from.
+  public var currentDirectory: String = Paths.currentDirectory()
+  /// The loader's rules to apply; nil: the ones the input's PT_INTERP names.
+  public var loader: LoaderModel.Kind?
+
+  public init() {}
+}
+
+/// Resolves an input's load closure exactly as glibc's `_dl_map_object_deps` and `_dl_map_object`
+/// would, without running anything: breadth-first, the soname and inode cache, the DT_RPATH chain,
+/// LD_LIBRARY_PATH, DT_RUNPATH, ld.so.cache, default directories, DF_1_NODEFLIB, dynamic string
+/// tokens, glibc-hwcaps and legacy subdirectories, class and machine checks.
+public struct Resolver: Sendable {
+  public let options: ResolveOptions
+
+  public init(options: ResolveOptions) {
+    self.options = options
+  }
+
+  /// Resolves `path`. Throws when the input itself cannot be read (exit status 2); problems with
+  /// libraries are part of the graph.
+  public func resolve(_ path: String) throws(ElfError) -> LoadGraph {
+    let file = try ElfFile(path: path)
+    guard file.dynamic != nil || file.interpreter != nil else {
+      throw ElfError(path, .usage, "not a dynamic executable or shared library (it has no PT_DYNAMIC)")
+    }
+    let system = LoaderModel(
+      root: options.root, identity: file.identity, interpreter: file.interpreter, kind: options.loader)
+    var state = ResolveState(options: options, system: system)
+    return state.run(input: path, file: file)
+  }
+}
+
+/// The mutable state of one resolution.
+struct ResolveState {
+  let options: ResolveOptions
+  let system: LoaderModel
+  var objects: [LoadedObject] = []
+  var edges: [[DependencyEdge]] = []
+  var preloads: [DependencyEdge] = []
+  /// Every requested name and path of loaded objects → first object index (faked ones excluded).
+  var byName: [String: Int] = [:]
+  var bySoname: [String: Int] = [:]
+  /// musl: the base name each object was requested by → its index.
+  var byShortName: [String: Int] = [:]
+  /// (file, object index) of every loaded object, searched linearly (a few hundred at most).
+  var byFileID: [(FileID, Int)] = []
+  /// The interpreter, known before anything is loaded, placed in the order when first needed.
+  var pendingInterpreter: LoadedObject?
+  var origins: [Int: String] = [:]
+  /// Search directories (host paths) → the subdirectories (incl. "") that exist there.
+  var subdirectoryCache: [String: [String]] = [:]
+  let libraryPathDirectories: [String]
+
+  init(options: ResolveOptions, system: LoaderModel) {
+    self.options = options
+    self.system = system
+    var dirs = options.libraryPath
+    if let value = options.environmentLibraryPath {
+      dirs += ResolveState.splitPath(value, semicolonToo: true)
+    }
+    libraryPathDirectories = dirs
+  }
+
+  mutating func run(input: String, file: ElfFile) -> LoadGraph {
+    var main = LoadedObject(name: input, path: input, hostPath: input, via: .input)
+    main.file = file
+    main.needed = file.dynamic?.needed ?? []
+    main.soname = file.dynamic?.soname
+    main.fileID = file.fileID
+    main.names = [input]
+    add(main)
+    // $ORIGIN of the executable is the directory of /proc/self/exe (symlinks resolved); a library
+    // given as input is opened by its path, as ld.so does for `ld.so --list lib.so`.
+    // Under --root, $ORIGIN is the directory as the target sees it: the root is prefixed once,
+    // when a candidate is opened.
+    let isProgram = file.interpreter != nil
+    let hostOrigin: String
+    if isProgram, let real = Paths.realPath(input) {
+      hostOrigin = Paths.directory(of: real, cwd: options.currentDirectory)
+    } else {
+      hostOrigin = Paths.directory(of: input, cwd: options.currentDirectory)
+    }
+    origins[0] = system.targetPath(ofHostPath: hostOrigin)
+    prepareInterpreter(file)
+
+    var queue: [Int] = [0]
+    // Whether an object is in the queue (objects only grow: a flag per object index).
+    var queued: [Bool] = [true]
+    func enqueued(_ index: Int) -> Bool {
+      while queued.count <= index { queued.append(false) }
+      return queued[index]
+    }
+    for name in options.preload + system.preloadFile {
+      let index = map(name: name, loader: 0, kind: .preload)
+      preloads.append(DependencyEdge(name: name, to: index, kind: .preload, reused: false))
+      objects[index].preloaded = true
+      if !enqueued(index) {
+        queue.append(index)
+        queued[index] = true
+      }
+    }
+    var position = 0
+    while position < queue.count {
+      let current = queue[position]
+      position += 1
+      guard let dynamic = objects[current].file?.dynamic else { continue }
+      var insertAt = position - 1
+      for dependency in dynamic.dependencies {
+        let kind: DependencyEdge.Kind
+        switch dependency {
+        case .needed: kind = .needed
+        case .filter: kind = .filter
+        case .auxiliary: kind = .auxiliary
+        }
+        let before = objects.count
+        let target = map(name: dependency.name, loader: current, kind: kind)
+        let reused = target < before
+        edges[current].append(DependencyEdge(name: dependency.name, to: target, kind: kind, reused: reused))
+        if !objects[target].neededBy.contains(current) { objects[target].neededBy.append(current) }
+        if enqueued(target) { continue }
+        queued[target] = true
+        if kind == .filter || kind == .auxiliary {
+          // glibc puts a filtee before the filter in the search list and processes it next.
+          queue.insert(target, at: insertAt + 1)
+          insertAt += 1
+        } else {
+          queue.append(target)
+        }
+      }
+    }
+    placeFilteesBeforeFilters()
+    return LoadGraph(
+      input: input, interpreter: objects[0].file?.interpreter, objects: objects, edges: edges,
+      preloads: preloads, loader: system)
+  }
+
+  /// glibc moves a filtee that a filter loaded to just before the filter in the list of loaded
+  /// objects (what ldd prints). Reorders `objects` and renumbers every index.
+  private mutating func placeFilteesBeforeFilters() {
+    guard objects.contains(where: { $0.filtee }) else { return }
+    var order: [Int] = []
+    var placed = [Bool](repeating: false, count: objects.count)
+    func emit(_ index: Int) {
+      guard !placed[index] else { return }
+      placed[index] = true
+      for (other, object) in objects.enumerated() where object.filtee && object.loader == index && !placed[other] {
+        emit(other)
+        // emit() placed `other` after its own filtees; it must come before `index`.
+      }
+      order.append(index)
+    }
+    for index in objects.indices where !(objects[index].filtee && objects[index].loader != nil) {
+      emit(index)
+    }
+    for index in objects.indices where !placed[index] { emit(index) }
+    var renumber = [Int](repeating: 0, count: objects.count)
+    for (new, old) in order.enumerated() { renumber[old] = new }
+    func fix(_ object: LoadedObject) -> LoadedObject {
+      var object = object
+      object.neededBy = object.neededBy.map { renumber[$0] }
+      object.loader = object.loader.map { renumber[$0] }
+      if case .rpath(let owner) = object.via { object.via = .rpath(owner: renumber[owner]) }
+      object.tried = object.tried.map { step in
+        var step = step
+        if case .rpath(let owner) = step.via { step.via = .rpath(owner: renumber[owner]) }
+        return step
+      }
+      return object
+    }
+    func fixEdge(_ edge: DependencyEdge) -> DependencyEdge {
+      var edge = edge
+      edge.to = renumber[edge.to]
+      return edge
+    }
+    objects = order.map { fix(objects[$0]) }
+    edges = order.map { edges[$0].map(fixEdge) }
+    preloads = preloads.map(fixEdge)
+  }
+
+  private mutating func add(_ object: LoadedObject) {
+    let index = objects.count
+    objects.append(object)
+    edges.append([])
+    register(index)
+  }
+
+  private mutating func register(_ index: Int) {
+    let object = objects[index]
+    guard object.via != .notFound, object.via != .failed else { return }
+    for name in object.names where byShortName[Paths.basename(name)] == nil {
+      byShortName[Paths.basename(name)] = index
+    }
+    for name in object.names where byName[name] == nil { byName[name] = index }
+    if let path = object.path, byName[path] == nil { byName[path] = index }
+    if let soname = object.soname, bySoname[soname] == nil { bySoname[soname] = index }
+    if let id = object.fileID, !byFileID.contains(where: { $0.0 == id }) { byFileID.append((id, index)) }
+  }
+
+  /// The kernel maps PT_INTERP before the loader starts; later DT_NEEDED names match it.
+  private mutating func prepareInterpreter(_ file: ElfFile) {
+    guard let interp = system.interpreter else { return }
+    let host = Paths.insideRoot(system.root, interp)
+    var object = LoadedObject(name: interp, path: interp, hostPath: host, via: .interpreter)
+    object.names = [interp]
+    // A loader that cannot be read is reported for a program; a library names none of its own.
+    if let interpFile = try? ElfFile(path: host) {
+      object.file = interpFile
+      object.soname = interpFile.dynamic?.soname
+      object.needed = interpFile.dynamic?.needed ?? []
+      object.fileID = interpFile.fileID
+    } else if file.interpreter != nil {
+      object.error = "the program interpreter \(interp) cannot be opened"
+    } else {
+      return
+    }
+    pendingInterpreter = object
+  }
+
+  /// The first loaded object that the loader would reuse for `name`: one requested by that name,
+  /// opened by that path, or with that soname.
+  private func alreadyLoaded(_ name: String) -> Int? {
+    let a = byName[name]
+    let b = bySoname[name]
+    switch (a, b) {
+    case (let x?, let y?): return min(x, y)
+    case (let x?, nil): return x
+    case (nil, let y?): return y
+    default: return nil
+    }
+  }
+
+  /// The index of the loader itself, placed in the load order now if it is not there yet.
+  private mutating func interpreterIndex(loader: Int) -> Int? {
+    if let pending = pendingInterpreter {
+      pendingInterpreter = nil
+      var object = pending
+      object.loader = loader
+      add(object)
+      return objects.count - 1
+    }
+    return objects.firstIndex { $0.via == .interpreter }
+  }
+
+  /// _dl_map_object (glibc) or load_library (musl): the index of the object `name` resolves to
+  /// when needed by `loader`.
+  private mutating func map(name: String, loader: Int, kind: DependencyEdge.Kind) -> Int {
+    if system.kind == .musl {
+      // musl provides libc, libm, libpthread, ... itself, and reuses an object requested by the
+      // same base name (its "shortname"); it matches no soname.
+      if system.providesItself(name), let index = interpreterIndex(loader: loader) {
+        if !objects[index].names.contains(name) { objects[index].names.append(name) }
+        return index
+      }
+      if let index = byShortName[Paths.basename(name)] { return index }
+    } else if let index = alreadyLoaded(name) {
+      return index
+    }
+    if let pending = pendingInterpreter,
+      pending.names.contains(name) || pending.soname == name || pending.path == name
+    {
+      pendingInterpreter = nil
+      var object = pending
+      object.loader = loader
+      add(object)
+      return objects.count - 1
+    }
+    var outcome: Outcome
+    let expanded = expandTokens(name, owner: loader)
+    if let expanded, expanded.contains("/") {
+      outcome = open(candidate: expanded, via: .direct, loader: loader)
+      if case .skipped = outcome { outcome = .missing([]) }
+    } else if let expanded {
+      outcome = search(expanded, loader: loader)
+    } else {
+      outcome = .missing([])
+    }
+    switch outcome {
+    case .reuse(let index):
+      if !objects[index].names.contains(name) {
+        objects[index].names.append(name)
+        if byName[name] == nil { byName[name] = index }
+      }
+      return index
+    case .loaded(var object):
+      object.name = name
+      object.names = [name]
+      object.loader = loader
+      object.auxiliary = kind == .auxiliary
+      object.filtee = kind == .filter || kind == .auxiliary
+      add(object)
+      let index = objects.count - 1
+      if let path = object.path {
+        origins[index] = Paths.directory(of: path, cwd: options.currentDirectory)
+      }
+      return index
+    case .failed(let path, let message):
+      var object = LoadedObject(name: name, path: path, hostPath: Paths.insideRoot(system.root, path), via: .failed)
+      object.error = message
+      object.loader = loader
+      object.filtee = kind == .filter || kind == .auxiliary
+      add(object)
+      return objects.count - 1
+    case .missing(let tried), .skipped(let tried):
+      var object = LoadedObject(name: name, path: nil, hostPath: nil, via: .notFound)
+      object.tried = tried
+      object.loader = loader
+      object.auxiliary = kind == .auxiliary
+      object.filtee = kind == .filter || kind == .auxiliary
+      add(object)
+      return objects.count - 1
+    }
+  }
+
+  enum Outcome {
+    /// The file is an object already loaded (same device and inode).
+    case reuse(Int)
+    case loaded(LoadedObject)
+    /// A fatal load error at this candidate.
+    case failed(String, String)
+    /// Nothing usable was found; the directories tried.
+    case missing([SearchStep])
+    /// Candidates existed but were of another class or machine.
+    case skipped([SearchStep])
+  }
+
+  /// musl's load_library search for a name without a slash: LD_LIBRARY_PATH, then the
+  /// DT_RUNPATH (or DT_RPATH) of the needing object and of each object that caused it to be
+  /// loaded, then the system path. No cache, no hardware subdirectories.
+  private mutating func searchMusl(_ name: String, loader: Int) -> Outcome {
+    var tried: [SearchStep] = []
+    let library = libraryPathDirectories.filter { !$0.isEmpty }
+    if let outcome = tryDirectories(library, name: name, via: .libraryPath, loader: loader, tried: &tried) {
+      return outcome
+    }
+    var owner: Int? = loader
+    var visited: [Int] = []
+    while let current = owner, !visited.contains(current) {
+      visited.append(current)
+      let dynamic = objects[current].file?.dynamic
+      if let value = dynamic?.runpath ?? dynamic?.rpath {
+        let dirs = ResolveState.splitPath(value, semicolonToo: false).filter { !$0.isEmpty }.compactMap {
+          expandTokens($0, owner: current, tokens: ["ORIGIN"])
+        }
+        let via: Via = current == loader && dynamic?.runpath != nil ? .runpath : .rpath(owner: current)
+        if let outcome = tryDirectories(dirs, name: name, via: via, loader: loader, tried: &tried) { return outcome }
+      }
+      owner = objects[current].loader
+    }
+    let system = self.system.defaultDirectories.filter { !$0.isEmpty }
+    if let outcome = tryDirectories(system, name: name, via: .defaultPath, loader: loader, tried: &tried) {
+      return outcome
+    }
+    return .missing(tried)
+  }
+
+  /// The search of `_dl_map_object` for a name without a slash.
+  private mutating func search(_ name: String, loader: Int) -> Outcome {
+    if system.kind == .musl { return searchMusl(name, loader: loader) }
+    var tried: [SearchStep] = []
+    let needing = objects[loader]
+    let runpath = needing.file?.dynamic?.runpath
+    // 1. The DT_RPATH chain, unless the needing object has DT_RUNPATH.
+    if runpath == nil {
+      var owner: Int? = loader
+      var visited: [Int] = []
+      while let current = owner, !visited.contains(current) {
+        visited.append(current)
+        let object = objects[current]
+        if object.file?.dynamic?.runpath == nil, let rpath = object.file?.dynamic?.rpath {
+          let dirs = searchDirectories(rpath, owner: current)
+          if let outcome = tryDirectories(dirs, name: name, via: .rpath(owner: current), loader: loader, tried: &tried)
+          {
+            return outcome
+          }
+        }
+        owner = object.loader
+      }
+    }
+    // 2. LD_LIBRARY_PATH (and -L).
+    if !libraryPathDirectories.isEmpty {
+      let dirs = libraryPathDirectories.compactMap { expandTokens($0, owner: 0, emptyMeansCurrent: true) }
+      if let outcome = tryDirectories(dirs, name: name, via: .libraryPath, loader: loader, tried: &tried) {
+        return outcome
+      }
+    }
+    // 3. The needing object's own DT_RUNPATH.
+    if let runpath {
+      let dirs = searchDirectories(runpath, owner: loader)
+      if let outcome = tryDirectories(dirs, name: name, via: .runpath, loader: loader, tried: &tried) {
+        return outcome
+      }
+    }
+    let noDefaultLib = needing.file?.dynamic?.noDefaultLib ?? false
+    // 4. /etc/ld.so.cache.
+    if let cache = system.cache {
+      tried.append(SearchStep(directory: system.hostPath("/etc/ld.so.cache"), via: .cache))
+      if let cached = cache.lookup(name, flags: system.cacheFlags, hwcaps: system.hwcaps),
+        !(noDefaultLib && system.isInDefaultDirectory(cached))
+      {
+        let outcome = open(candidate: cached, via: .cache, loader: loader)
+        switch outcome {
+        case .skipped, .missing: break
+        default: return outcome
+        }
+      }
+    }
+    // 5. The default directories.
+    if !noDefaultLib {
+      if let outcome = tryDirectories(
+        system.defaultDirectories, name: name, via: .defaultPath, loader: loader, tried: &tried)
+      {
+        return outcome
+      }
+    }
+    return .missing(tried)
+  }
+
+  /// Tries `name` in each directory (and its hwcaps/legacy subdirectories) in order.
+  private mutating func tryDirectories(
+    _ dirs: [String], name: String, via: Via, loader: Int, tried: inout [SearchStep]
+  ) -> Outcome? {
+    for dir in dirs {
+      tried.append(SearchStep(directory: dir, via: via))
+      for sub in existingSubdirectories(of: dir) {
+        let candidate = sub.isEmpty ? Paths.join(dir, name) : Paths.join(Paths.join(dir, sub), name)
+        let outcome = open(candidate: candidate, via: via, loader: loader)
+        switch outcome {
+        case .missing, .skipped: continue
+        default: return outcome
+        }
+      }
+    }
+    return nil
+  }
+
+  /// The subdirectories of `dir` the loader would try, that exist (glibc tries them all; trying
+  /// only existing ones gives the same answer with fewer system calls).
+  private mutating func existingSubdirectories(of dir: String) -> [String] {
+    if let known = subdirectoryCache[dir] { return known }
+    var result: [String] = []
+    if !system.subdirectories.isEmpty {
+      let host = Paths.insideRoot(system.root, dir.hasPrefix("/") ? dir : Paths.join(options.currentDirectory, dir))
+      if isDirectory(host) {
+        // A subdirectory whose first component does not exist (glibc-hwcaps, tls, x86_64 in most
+        // directories) rules out everything below it: one stat instead of several.
+        var absent: [Substring] = []
+        for sub in system.subdirectories {
+          let first = sub.split(separator: "/").first ?? Substring(sub)
+          if absent.contains(first) { continue }
+          if first != Substring(sub) && !isDirectory(Paths.join(host, String(first))) {
+            absent.append(first)
+            continue
+          }
+          if isDirectory(Paths.join(host, sub)) {
+            result.append(sub)
+          } else if first == Substring(sub) {
+            absent.append(first)
+          }
+        }
+      }
+    }
+    result.append("")
+    subdirectoryCache[dir] = result
+    return result
+  }
+
+  /// open_verify on one candidate path (as the target sees it).
+  private mutating func open(candidate: String, via: Via, loader: Int) -> Outcome {
+    let absolute = candidate.hasPrefix("/") ? candidate : Paths.join(options.currentDirectory, candidate)
+    let host = Paths.insideRoot(system.root, absolute)
+    let file: ElfFile
+    do {
+      file = try ElfFile(path: host)
+    } catch {
+      if system.kind == .musl {
+        // musl takes the first candidate it can open; one it cannot load stops the search.
+        switch error.kind {
+        case .io(let code) where code != EISDIR: return .missing([])
+        case .io: return .failed(candidate, "Is a directory")
+        default: return .failed(candidate, "Exec format error (\(error.message))")
+        }
+      }
+      switch error.kind {
+      case .io(let code) where code == EISDIR:
+        return .failed(candidate, "cannot read file data: Is a directory")
+      case .io:
+        return .missing([])
+      case .notELF:
+        return .failed(candidate, error.message)
+      case .mismatch, .usage:
+        return .skipped([])
+      case .malformed:
+        // A broken file of another class or machine is skipped like any other candidate of it.
+        if let identity = ElfImage.identity(path: host), !identity.canLoad(into: system.identity) {
+          return .skipped([])
+        }
+        return .failed(candidate, error.message)
+      }
+    }
+    // Another class, byte order or machine is skipped and the search goes on (observed on glibc
+    // 2.36: even a big-endian library of the same class is skipped, not a fatal error).
+    let wanted = system.identity
+    guard file.identity.elfClass == wanted.elfClass, file.identity.byteOrder == wanted.byteOrder,
+      file.identity.machine == wanted.machine
+    else {
+      if system.kind == .musl {
+        return .failed(candidate, "Exec format error (\(file.identity.summary), not \(wanted.summary))")
+      }
+      return .skipped([])
+    }
+    switch file.identity.type {
+    case .shared, .executable: break
+    default: return .failed(candidate, "only ET_DYN and ET_EXEC can be loaded (it is a \(file.identity.type))")
+    }
+    if let existing = byFileID.first(where: { $0.0 == file.fileID }) { return .reuse(existing.1) }
+    var object = LoadedObject(name: candidate, path: candidate, hostPath: host, via: via)
+    object.file = file
+    object.needed = file.dynamic?.needed ?? []
+    object.soname = file.dynamic?.soname
+    object.fileID = file.fileID
+    return .loaded(object)
+  }
+
+  /// Splits and expands a DT_RPATH/DT_RUNPATH value of object `owner` into directories (elements
+  /// whose token has no value are dropped; an empty element means the current directory).
+  private func searchDirectories(_ value: String, owner: Int) -> [String] {
+    ResolveState.splitPath(value, semicolonToo: false).compactMap {
+      expandTokens($0, owner: owner, emptyMeansCurrent: true)
+    }
+  }
+
+  /// Splits a search path at ':' (and ';' for LD_LIBRARY_PATH), keeping empty elements.
+  static func splitPath(_ value: String, semicolonToo: Bool) -> [String] {
+    value.utf8.split(omittingEmptySubsequences: false) {
+      $0 == UInt8(ascii: ":") || (semicolonToo && $0 == UInt8(ascii: ";"))
+    }
+    .map { String(decoding: $0, as: UTF8.self) }
+  }
+
+  /// _dl_dst_substitute: $ORIGIN, $PLATFORM, $LIB (and their braced forms). Nil when a known token
+  /// has no value. Trailing slashes are removed as fillin_rpath does.
+  func expandTokens(
+    _ text: String, owner: Int, emptyMeansCurrent: Bool = false, tokens: [String] = ["ORIGIN", "PLATFORM", "LIB"]
+  ) -> String? {
+    var element = text
+    // An empty element names the current directory: the candidate is the bare name, relative to it.
+    if emptyMeansCurrent && element.isEmpty { return "" }
+    if element.utf8.contains(UInt8(ascii: "$")) {
+      let bytes = Array(element.utf8)
+      var out: [UInt8] = []
+      var i = 0
+      while i < bytes.count {
+        guard bytes[i] == UInt8(ascii: "$") else {
+          out.append(bytes[i])
+          i += 1
+          continue
+        }
+        i += 1
+        var matched: (String?, Int)?
+        for token in tokens {
+          let length = ResolveState.dstLength(bytes, at: i, token: token)
+          if length > 0 {
+            let value: String?
+            switch token {
+            case "ORIGIN": value = origins[owner]
+            case "PLATFORM": value = system.platform
+            default: value = system.lib.map { $0 }
+            }
+            matched = (value, length)
+            break
+          }
+        }
+        if let (value, length) = matched {
+          guard let value else { return nil }
+          out.append(contentsOf: value.utf8)
+          i += length
+        } else {
+          out.append(UInt8(ascii: "$"))
+        }
+      }
+      element = String(decoding: out, as: UTF8.self)
+    }
+    // fillin_rpath drops trailing slashes (but keeps "/").
+    if element.utf8.count > 1 && element.utf8.last == UInt8(ascii: "/") {
+      var bytes = Array(element.utf8)
+      while bytes.count > 1 && bytes.last == UInt8(ascii: "/") { bytes.removeLast() }
+      element = String(decoding: bytes, as: UTF8.self)
+    }
+    return element
+  }
+
+  /// glibc's is_dst: the length of `token` (or `{token}`) at `index`, 0 when it is not there.
+  static func dstLength(_ bytes: [UInt8], at index: Int, token: String) -> Int {
+    var i = index
+    var curly = false
+    if i < bytes.count && bytes[i] == UInt8(ascii: "{") {
+      curly = true
+      i += 1
+    }
+    let t = Array(token.utf8)
+    guard i + t.count <= bytes.count, Array(bytes[i..<i + t.count]) == t else { return 0 }
+    let next = i + t.count
+    if curly {
+      guard next < bytes.count, bytes[next] == UInt8(ascii: "}") else { return 0 }
+      return t.count + 2
+    }
+    if next < bytes.count {
+      let c = bytes[next]
+      let isAlnum = (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122)
+      if isAlnum || c == UInt8(ascii: "_") { return 0 }
+    }
+    return t.count
+  }
+}
+
+
+extension LoaderModel {
+  /// The path the target sees for a host path: without the sysroot prefix when it is inside it
+  /// (a path outside the sysroot is kept as it is).
+  func targetPath(ofHostPath path: String) -> String {
+    guard !root.isEmpty else { return path }
+    let realRoot = Paths.realPath(root) ?? root
+    for prefix in [root, realRoot] where path == prefix || path.hasPrefix(prefix + "/") {
+      let rest = String(path.dropFirst(prefix.count))
+      return rest.isEmpty ? "/" : rest
+    }
+    return path
+  }
+}

@@ -1,0 +1,305 @@
+import ElfTool
+
+/// Renders a `LoadGraph`: the text tree, ldd's flat list, the JSON contract and Graphviz DOT. Every
+/// format shows the same facts.
+public struct TreeRenderer {
+  public var graph: LoadGraph
+  /// Hints for missing objects, by object index.
+  public var hints: [Int: String]
+
+  public init(graph: LoadGraph, hints: [Int: String] = [:]) {
+    self.graph = graph
+    self.hints = hints
+  }
+
+  /// "runpath", "rpath of liba.so", "ld.so.cache", ...
+  public func via(_ index: Int) -> String {
+    let object = graph.objects[index]
+    let base: String
+    switch object.via {
+    case .input: base = "input"
+    case .direct: base = "direct"
+    case .rpath(let owner):
+      base = owner == object.loader ? "rpath" : "rpath of \(graph.objects[owner].displayName)"
+    case .libraryPath: base = "LD_LIBRARY_PATH"
+    case .runpath: base = "runpath"
+    case .cache: base = "ld.so.cache"
+    case .defaultPath: base = "default path"
+    case .interpreter: base = "interpreter"
+    case .notFound: base = "not found"
+    case .failed: base = "error"
+    }
+    if object.preloaded { return object.via == .direct ? "LD_PRELOAD" : "LD_PRELOAD, \(base)" }
+    return base
+  }
+
+  // MARK: JSON
+
+  /// The JSON contract: {"path", "interpreter", "objects": [{"name", "path", "found", "via",
+  /// "needed", "neededBy", "error"?, "tried"?, "hint"?}]}.
+  public func json() -> JSONValue {
+    var objects: [JSONValue] = []
+    for (index, object) in graph.objects.enumerated() {
+      var fields: [(String, JSONValue)] = [
+        ("name", .string(object.name)),
+        ("path", .optional(object.path)),
+        ("found", .bool(object.found)),
+        ("via", .string(via(index))),
+        ("needed", .array(object.needed.map { .string($0) })),
+        ("neededBy", .array(object.neededBy.map { .string(graph.objects[$0].name) })),
+      ]
+      if let error = object.error { fields.append(("error", .string(error))) }
+      if object.via == .notFound {
+        fields.append(("tried", .array(object.tried.map { .string($0.directory) })))
+      }
+      if let hint = hints[index] { fields.append(("hint", .string(hint))) }
+      if let host = object.hostPath, host != object.path { fields.append(("hostPath", .string(host))) }
+      objects.append(.object(fields))
+    }
+    return .object([
+      ("path", .string(graph.input)),
+      ("interpreter", .optional(graph.interpreter)),
+      ("objects", .array(objects)),
+    ])
+  }
+
+  // MARK: flat
+
+  /// One line per loaded object in load order, as ldd prints them (without load addresses).
+  public func flat() -> String {
+    var out = ""
+    for object in graph.objects.dropFirst() {
+      if object.via == .notFound {
+        out += "\t\(object.name) => not found\n"
+      } else if let error = object.error {
+        out += "\t\(object.name) => \(object.path ?? "?") (cannot be loaded: \(error))\n"
+      } else if let path = object.path {
+        out += object.name == path ? "\t\(path)\n" : "\t\(object.name) => \(path)\n"
+        // musl's --list also shows the names its loader provides itself (libc.so, libm.so.6, ...)
+        // as resolving to it.
+        if object.via == .interpreter && graph.loader.kind == .musl {
+          for name in object.names where name != path && name != object.name {
+            out += "\t\(name) => \(path)\n"
+          }
+        }
+      }
+    }
+    return out
+  }
+
+  // MARK: text tree
+
+  public struct TextOptions: Sendable {
+    /// Expand every occurrence of an object, not only the first.
+    public var all = false
+    /// Show at most this many levels below the input.
+    public var depth: Int?
+    public var style = Style(enabled: false)
+    public init() {}
+  }
+
+  /// The tree, like libtree's: each library with the path it resolved to and why; an object seen
+  /// before is shown again without its subtree; missing libraries with the directories tried.
+  public func text(_ options: TextOptions) -> String {
+    String(decoding: textBytes(options), as: UTF8.self)
+  }
+
+  /// `text` as UTF-8 bytes, built without String appends (which check grapheme boundaries at every
+  /// join of non-ASCII text such as the box-drawing prefixes).
+  public func textBytes(_ options: TextOptions) -> [UInt8] {
+    let s = options.style
+    var out = TextBuffer()
+    out.bytes.reserveCapacity(graph.objects.count * 120)
+    out += s.bold(graph.input)
+    if let interp = graph.interpreter {
+      let interpIndex = graph.objects.firstIndex { $0.via == .interpreter }
+      let missing = interpIndex.map { graph.objects[$0].error != nil } ?? false
+      out += s.dim(" [interpreter ") + (missing ? s.red(interp + " missing") : interp) + s.dim("]")
+    }
+    out += "\n"
+    // Iterative depth-first walk (chains thousands deep must not overflow the stack). Each object
+    // is expanded under the object that caused it to be loaded (glibc's l_loader); elsewhere it was
+    // already loaded when needed, and is shown without its subtree unless --all.
+    // The walk's stack as parallel arrays of types the resolver already uses (each new generic
+    // type costs the Swift runtime a metadata instantiation on first use, which shows at this size).
+    var edgeLists: [[DependencyEdge]] = []
+    var nexts: [Int] = []
+    var parents: [Int] = []
+    // Per level below the root: 1 when that level's edge was the last of its list.
+    var lastFlags: [UInt8] = []
+    var expanded = [UInt8](repeating: 0, count: graph.objects.count)
+    expanded[0] = 1
+    var onPath: [Int] = [0]
+    var roots = graph.preloads
+    roots.append(contentsOf: graph.edges[0])
+    edgeLists.append(roots)
+    nexts.append(0)
+    parents.append(0)
+    func writePrefix(_ levels: Int) {
+      for level in 0..<levels { out.bytes += lastFlags[level] == 1 ? TextBuffer.blank : TextBuffer.bar }
+    }
+    while let top = edgeLists.indices.last {
+      let position = nexts[top]
+      guard position < edgeLists[top].count else {
+        edgeLists.removeLast()
+        nexts.removeLast()
+        parents.removeLast()
+        _ = onPath.popLast()
+        continue
+      }
+      let edge = edgeLists[top][position]
+      nexts[top] = position + 1
+      let isLast = position + 1 == edgeLists[top].count
+      let parent = parents[top]
+      let depth = top
+      let to = edge.to
+      let via = graph.objects[to].via
+      writePrefix(depth)
+      out += isLast ? "└── " : "├── "
+      out += s.bold(edge.name)
+      let cycle = onPath.contains(to)
+      let expandHere =
+        !cycle && (options.all || (expanded[to] == 0 && (graph.objects[to].loader == parent || edge.kind == .preload)))
+      switch via {
+      case .notFound:
+        out += " "
+        out += s.red("not found")
+        if edge.kind == .auxiliary { out += s.dim(" (auxiliary filter: not required)") }
+      case .failed:
+        out += " => "
+        out += graph.objects[to].path ?? "?"
+        out += " "
+        out += s.red("cannot be loaded: " + (graph.objects[to].error ?? "error"))
+      default:
+        if let path = graph.objects[to].path, path != edge.name {
+          out += " => "
+          out += path
+        }
+        if expandHere {
+          out += " "
+          out += s.cyan("[" + self.via(to) + "]")
+        }
+        if cycle {
+          out += s.dim(" (cycle)")
+        } else if !expandHere {
+          out += s.dim(" (already loaded)")
+        }
+      }
+      switch edge.kind {
+      case .filter: out += s.dim(" {filter}")
+      case .auxiliary: out += s.dim(" {auxiliary}")
+      case .preload: out += s.dim(" {preload}")
+      case .needed: break
+      }
+      out += "\n"
+      // Lines under this edge: the prefix of its children.
+      lastFlags.removeLast(max(0, lastFlags.count - depth))
+      lastFlags.append(isLast ? 1 : 0)
+      if via == .notFound {
+        let tried = graph.objects[to].tried
+        if !tried.isEmpty {
+          writePrefix(depth + 1)
+          out += s.dim("tried: " + describeTried(tried)) + "\n"
+        }
+        if let hint = hints[to] {
+          writePrefix(depth + 1)
+          out += s.yellow("hint: " + hint) + "\n"
+        }
+        continue
+      }
+      guard expandHere else { continue }
+      expanded[to] = 1
+      let children = graph.edges[to]
+      guard !children.isEmpty else { continue }
+      if let limit = options.depth, onPath.count >= limit {
+        writePrefix(depth + 1)
+        out += s.dim("… \(children.count) more below --depth \(limit)") + "\n"
+        continue
+      }
+      onPath.append(to)
+      edgeLists.append(children)
+      nexts.append(0)
+      parents.append(to)
+    }
+    return out.bytes
+  }
+
+  /// "runpath /a, LD_LIBRARY_PATH /b, ld.so.cache, default path /lib/x86_64-linux-gnu /usr/lib/..."
+  func describeTried(_ steps: [SearchStep]) -> String {
+    var parts: [String] = []
+    var lastLabel = ""
+    for step in steps {
+      let label: String
+      switch step.via {
+      case .rpath(let owner): label = "rpath of \(graph.objects[owner].displayName)"
+      case .libraryPath: label = "LD_LIBRARY_PATH"
+      case .runpath: label = "runpath"
+      case .cache: label = "ld.so.cache"
+      case .defaultPath: label = "default path"
+      default: label = ""
+      }
+      if step.via == .cache {
+        parts.append(label)
+        lastLabel = label
+      } else if label == lastLabel, !parts.isEmpty {
+        parts[parts.count - 1] += " " + step.directory
+      } else {
+        parts.append(label + " " + step.directory)
+        lastLabel = label
+      }
+    }
+    return parts.joined(separator: ", ")
+  }
+
+  // MARK: DOT
+
+  /// The graph for Graphviz: one node per object, one edge per dependency.
+  public func dot() -> String {
+    func q(_ s: String) -> String { JSONWriter.quote(s) }
+    var out = "digraph \(q(graph.input)) {\n  rankdir=LR;\n  node [shape=box, fontname=\"monospace\"];\n"
+    for (index, object) in graph.objects.enumerated() {
+      var label = object.displayName
+      var attributes = ""
+      if object.via == .notFound {
+        label += "\nnot found"
+        attributes = ", color=red, fontcolor=red"
+      } else if let error = object.error {
+        label += "\n" + error
+        attributes = ", color=red, fontcolor=red"
+      } else if let path = object.path, index > 0 {
+        label += "\n" + path
+      }
+      if index == 0 { attributes += ", style=bold" }
+      out += "  n\(index) [label=\(q(label))\(attributes)];\n"
+    }
+    for edge in graph.preloads {
+      out += "  n0 -> n\(edge.to) [style=dashed, label=\"preload\"];\n"
+    }
+    for (from, list) in graph.edges.enumerated() {
+      for edge in list {
+        let style =
+          edge.kind == .needed ? "" : " [style=dotted, label=\(q(edge.kind == .filter ? "filter" : "auxiliary"))]"
+        out += "  n\(from) -> n\(edge.to)\(style);\n"
+      }
+    }
+    out += "}\n"
+    return out
+  }
+}
+
+extension LoadedObject {
+  /// The name to show: the DT_NEEDED string, or the file name of the input.
+  public var displayName: String { via == .input ? Sentences.basename(name) : name }
+}
+
+/// Output text as UTF-8 bytes.
+struct TextBuffer {
+  var bytes: [UInt8] = []
+  static let bar = Array("│   ".utf8)
+  static let blank = Array("    ".utf8)
+
+  static func += (buffer: inout TextBuffer, text: String) {
+    var text = text
+    text.withUTF8 { buffer.bytes.append(contentsOf: $0) }
+  }
+}
