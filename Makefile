@@ -44,7 +44,7 @@ test: deps-test testbinaries build
 	TestBinaries/build-sysroot.sh $(SYSROOT) || echo "make test: the arm64 sysroot could not be built; its suite is skipped" >&2
 	$(SWIFT) build --build-tests
 	ELFDYN_BIN=$(CURDIR)/$(BIN) ELFDYN_TESTBIN=$(CURDIR)/$(TESTBIN) \
-	  $$(test -e $(SYSROOT)/arm64/.complete && echo ELFDYN_SYSROOT=$(CURDIR)/$(SYSROOT)) $(SWIFT) test --skip-build
+	  env $$(test -e $(SYSROOT)/arm64/.complete && echo ELFDYN_SYSROOT=$(CURDIR)/$(SYSROOT)) $(SWIFT) test --skip-build
 
 # The whole test suite against a debug elfdyn built with AddressSanitizer (and Swift's runtime
 # checks). That elfdyn is dynamically linked: the few tests that would replace its own libc skip.
