@@ -28,6 +28,8 @@ for t in gcc ldd python3 readelf /lib/ld-linux.so.2; do
   command -v "$t" >/dev/null 2>&1 || [ -e "$t" ] || { echo "build-i386.sh: missing $t" >&2; exit 1; }
 done
 
+# source_of FILE: a source of musl/src, or the shared lib.c/main.c of tree/src.
+source_of() { if [ -e "$SRC/$1" ]; then echo "$SRC/$1"; else echo "$HERE/tree/src/$1"; fi; }
 x() {
   echo "+ $*" >>"$LOG"
   "$@" >>"$LOG" 2>&1 || { echo "build-i386.sh: FAILED: $*" >&2; tail -20 "$LOG" >&2; exit 1; }
@@ -38,14 +40,14 @@ ilib() {
   local out=$1 so=$2 src=$3; shift 3
   mkdir -p "$(dirname "$out")"
   local sof=(); [ "$so" = - ] || sof=("-Wl,-soname,$so")
-  x gcc -m32 -shared -fPIC -O -o "$out" "$SRC/$src" "${sof[@]}" -Wl,--no-as-needed "$@"
+  x gcc -m32 -shared -fPIC -O -o "$out" "$(source_of "$src")" "${sof[@]}" -Wl,--no-as-needed "$@"
 }
 # iexe OUT SRC [gcc args...]: i386 program (PIE unless told otherwise); every
 # library given is a DT_NEEDED; libraries' undefined symbols are allowed.
 iexe() {
   local out=$1 src=$2; shift 2
   mkdir -p "$(dirname "$out")"
-  x gcc -m32 -O -o "$out" "$SRC/$src" -Wl,--no-as-needed -Wl,--allow-shlib-undefined "$@"
+  x gcc -m32 -O -o "$out" "$(source_of "$src")" -Wl,--no-as-needed -Wl,--allow-shlib-undefined "$@"
 }
 stub() {
   local f=$O/stubs/$1
@@ -169,7 +171,7 @@ case_ ld_library_path/runpath "$S/app_runpath" "$S" "$S/llp" "LD_LIBRARY_PATH be
 # the i386 one behind it is used.
 S=$T/wrong_class
 mkdir -p "$S/a"
-x gcc -shared -fPIC -O -o "$S/a/libw.so" "$SRC/lib.c" -DFN=val -DVAL=9 -Wl,-soname,libw.so
+x gcc -shared -fPIC -O -o "$S/a/libw.so" "$(source_of lib.c)" -DFN=val -DVAL=9 -Wl,-soname,libw.so
 ilib "$S/b/libw.so" libw.so lib.c -DFN=val -DVAL=2
 iexe "$S/app" main.c -DFN=val "$S/b/libw.so" -Wl,--enable-new-dtags "-Wl,-rpath,$S/a:$S/b"
 case_ wrong_class/runpath "$S/app" "$S" - "a/libw.so (x86-64) skipped, b/libw.so used"

@@ -32,6 +32,8 @@ for t in "$CC" gcc python3 readelf "$CLANG" "$LDSO" "$GLIBC_LIBC"; do
   command -v "$t" >/dev/null 2>&1 || [ -e "$t" ] || { echo "build-musl.sh: missing $t" >&2; exit 1; }
 done
 
+# source_of FILE: a source of musl/src, or the shared lib.c/main.c of tree/src.
+source_of() { if [ -e "$SRC/$1" ]; then echo "$SRC/$1"; else echo "$HERE/tree/src/$1"; fi; }
 # x CMD...: run, log, stop with the log tail on failure.
 x() {
   echo "+ $*" >>"$LOG"
@@ -42,7 +44,7 @@ mlib() {
   local out=$1 so=$2 src=$3; shift 3
   mkdir -p "$(dirname "$out")"
   local sof=(); [ "$so" = - ] || sof=("-Wl,-soname,$so")
-  x "$CC" -shared -fPIC -O -o "$out" "$SRC/$src" "${sof[@]}" -Wl,--no-as-needed "$@"
+  x "$CC" -shared -fPIC -O -o "$out" "$(source_of "$src")" "${sof[@]}" -Wl,--no-as-needed "$@"
 }
 # mexe OUT SRC [cc args...]: musl program; every library given is a DT_NEEDED
 # (before libc.so, which musl-gcc adds last); undefined symbols of libraries
@@ -50,7 +52,7 @@ mlib() {
 mexe() {
   local out=$1 src=$2; shift 2
   mkdir -p "$(dirname "$out")"
-  x "$CC" -O -o "$out" "$SRC/$src" -Wl,--no-as-needed -Wl,--allow-shlib-undefined "$@"
+  x "$CC" -O -o "$out" "$(source_of "$src")" -Wl,--no-as-needed -Wl,--allow-shlib-undefined "$@"
 }
 # stub SONAME: an empty link-time-only library whose soname is SONAME (any
 # string, slashes too); prints its path. Link with the path to get a
@@ -148,7 +150,8 @@ mlib "$S/R/libk.so" libk.so lib.c -DFN=kv -DVAL=3
 mlib "$S/U/libkid.so" libkid.so lib.c -DFN=kid -DCALL=kv "$S/R/libk.so"
 mlib "$S/L/libboth.so" libboth.so lib.c -DFN=g -DCALL=val "$S/U/libx.so" "$S/U/libkid.so" \
   "$(stub "$S/U")" -Wl,--disable-new-dtags "-Wl,-rpath,$S/R"
-x python3 "$SRC/dynpatch.py" "$S/L/libboth.so" "$S/U"
+x gcc -O -o "$O/dynpatch" "$HERE/tree/src/dynpatch.c"
+x "$O/dynpatch" "$S/L/libboth.so" "$S/U"
 readelf -dW "$S/L/libboth.so" | grep -q "(RPATH).*\[$S/R\]" || { echo "build-musl.sh: libboth has no RPATH" >&2; exit 1; }
 readelf -dW "$S/L/libboth.so" | grep -q "(RUNPATH).*\[$S/U\]" || { echo "build-musl.sh: libboth has no RUNPATH" >&2; exit 1; }
 mexe "$S/app" main.c -DFN=g "$S/L/libboth.so" -Wl,--enable-new-dtags "-Wl,-rpath,$S/L:$S/U"
@@ -197,8 +200,8 @@ case_ origin_symlinked_exe "$S/link/app" "$S" - run=1 "run via link/app: \$ORIGI
 S=$T/slash_needed
 mlib "$S/sub/libslash.so" - lib.c -DFN=val -DVAL=1
 mlib "$S/abs/libabs.so" - lib.c -DFN=absv -DVAL=2
-(cd "$S" && x "$CC" -O -o app "$SRC/main.c" -DFN=val -Wl,--no-as-needed ./sub/libslash.so "$S/abs/libabs.so")
-(cd "$S" && x "$CC" -O -o app_twice "$SRC/main.c" -DFN=val -Wl,--no-as-needed ./sub/libslash.so -Lsub -lslash \
+(cd "$S" && x "$CC" -O -o app "$(source_of main.c)" -DFN=val -Wl,--no-as-needed ./sub/libslash.so "$S/abs/libabs.so")
+(cd "$S" && x "$CC" -O -o app_twice "$(source_of main.c)" -DFN=val -Wl,--no-as-needed ./sub/libslash.so -Lsub -lslash \
   -Wl,--enable-new-dtags "-Wl,-rpath,$S/sub")
 readelf -dW "$S/app" | grep -q 'NEEDED.*\[\./sub/libslash\.so\]' || { echo "build-musl.sh: app lacks DT_NEEDED ./sub/libslash.so" >&2; exit 1; }
 case_ slash_needed/cwd "$S/app" "$S" - list "./sub/libslash.so from the cwd, $S/abs/libabs.so"
@@ -269,7 +272,7 @@ case_ host_system_path "$S/app" "$S" - list "libz.so.1: glibc's dirs are not mus
 # error), not skipped: the good one behind it is never tried.
 S=$T/wrong_arch_i386
 mkdir -p "$S/a"
-x gcc -m32 -shared -fPIC -O -o "$S/a/libw.so" "$SRC/lib.c" -DFN=val -DVAL=9 -Wl,-soname,libw.so
+x gcc -m32 -shared -fPIC -O -o "$S/a/libw.so" "$(source_of lib.c)" -DFN=val -DVAL=9 -Wl,-soname,libw.so
 mlib "$S/b/libw.so" libw.so lib.c -DFN=val -DVAL=2
 mexe "$S/app" main.c -DFN=val "$S/b/libw.so" -Wl,--enable-new-dtags "-Wl,-rpath,$S/a:$S/b"
 mexe "$S/app_b" main.c -DFN=val "$S/b/libw.so" -Wl,--enable-new-dtags "-Wl,-rpath,$S/b"
@@ -283,7 +286,7 @@ case_ wrong_arch_i386/good "$S/app_b" "$S" - list "RUNPATH b only: b/libw.so (ex
 # ("unsupported relocation type").
 S=$T/wrong_arch_aarch64
 mkdir -p "$S/a" "$S/r"
-x "$CLANG" --target=aarch64-linux-gnu -nostdlib -shared -fuse-ld=lld -fPIC -O -o "$S/a/libw.so" "$SRC/lib.c" -DFN=val -DVAL=9 -Wl,-soname,libw.so
+x "$CLANG" --target=aarch64-linux-gnu -nostdlib -shared -fuse-ld=lld -fPIC -O -o "$S/a/libw.so" "$(source_of lib.c)" -DFN=val -DVAL=9 -Wl,-soname,libw.so
 x "$CLANG" --target=aarch64-linux-gnu -nostdlib -shared -fuse-ld=lld -fPIC -O -o "$S/r/libw.so" "$SRC/ptrdata.c" -Wl,-soname,libw.so
 mlib "$S/b/libw.so" libw.so lib.c -DFN=val -DVAL=2
 mexe "$S/app" main.c "$S/b/libw.so" -Wl,--enable-new-dtags "-Wl,-rpath,$S/a:$S/b"
@@ -299,7 +302,7 @@ mlib "$S/good/libw.so" libw.so lib.c -DFN=val -DVAL=2
 mkdir -p "$S/dir/libw.so" "$S/script" "$S/short" "$S/obj"
 printf '/* GNU ld script */\nOUTPUT_FORMAT(elf64-x86-64)\nGROUP ( /nonexistent/libw.so.1 AS_NEEDED ( /x ) )\n' >"$S/script/libw.so"
 printf '0123456789' >"$S/short/libw.so"
-x "$CC" -c -fPIC -O -o "$S/obj/libw.so" "$SRC/lib.c" -DFN=val
+x "$CC" -c -fPIC -O -o "$S/obj/libw.so" "$(source_of lib.c)" -DFN=val
 mexe "$S/app" main.c -DFN=val "$S/good/libw.so" -Wl,--enable-new-dtags "-Wl,-rpath,$S/good"
 case_ not_elf/directory "$S/app" "$S" "$S/dir" list "a directory libw.so: Is a directory"
 case_ not_elf/linker_script "$S/app" "$S" "$S/script" list "a linker script: Exec format error"

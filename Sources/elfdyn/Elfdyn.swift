@@ -121,7 +121,7 @@ struct SearchOptions: ParsableArguments {
   }
 
   /// No options given: the environment's LD_LIBRARY_PATH and LD_PRELOAD, as the loader takes them.
-  static func defaultResolveOptions() -> ResolveOptions { .fromEnvironment(currentEnvironment()) }
+  static func defaultResolveOptions() -> ResolveOptions { .fromEnvironment() }
 }
 
 /// Exits with `status` while `values` are still alive: the process ends without spending time on

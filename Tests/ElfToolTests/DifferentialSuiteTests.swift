@@ -13,7 +13,8 @@ import Testing
     let result = try run("/bin/bash", [root + "/" + script, Fixtures.elfdyn, data], timeout: 600)
     let lines = result.stdout.split(separator: "\n").map(String.init)
     guard let summary = lines.last(where: { $0.contains(" passed, ") && $0.contains(" failed") }) else {
-      Issue.record("\(name): the check printed no summary\n\(result.stdout.suffix(2000))\n\(result.stderr.suffix(2000))")
+      Issue.record(
+        "\(name): the check printed no summary\n\(result.stdout.suffix(2000))\n\(result.stderr.suffix(2000))")
       return
     }
     let knownText = (try? String(contentsOfFile: root + "/known-failures.txt", encoding: .utf8)) ?? ""
@@ -60,7 +61,10 @@ import Testing
     try Self.runSuite("abi", script: "check.sh", data: out)
   }
 
-  @Test(.enabled(if: ProcessInfo.processInfo.environment["ELFDYN_SYSROOT"] != nil, "no arm64 sysroot built (make test builds one into .build/sysroot; ELFDYN_SYSROOT names it)"))
+  @Test(
+    .enabled(
+      if: ProcessInfo.processInfo.environment["ELFDYN_SYSROOT"] != nil,
+      "no arm64 sysroot built (make test builds one into .build/sysroot; ELFDYN_SYSROOT names it)"))
   func arm64SysrootAgreesWithItsLoader() throws {
     let cache = ProcessInfo.processInfo.environment["ELFDYN_SYSROOT"] ?? ""
     try Self.runSuite("sysroot", script: "check.sh", data: cache)

@@ -126,9 +126,11 @@ public enum ElfFinder {
 public enum Inputs {
   /// The inputs for `files`; adds Cargo's directories to `options.libraryPath` in Cargo mode.
   public static func expand(
-    _ files: [String], profile: String?, environment: [String: String], options: inout ResolveOptions
+    _ files: [String], profile: String?, environment: @autoclosure () -> [String: String],
+    options: inout ResolveOptions
   ) throws(ElfError) -> [String] {
     if files.isEmpty {
+      let environment = environment()
       let cargo = try CargoTarget.locate(
         profile: profile, environment: environment, currentDirectory: options.currentDirectory)
       options.libraryPath = [cargo.deps] + cargo.rustLibraryDirectories + options.libraryPath
@@ -143,12 +145,12 @@ public enum Inputs {
 }
 
 extension ResolveOptions {
-  /// The options the loader takes from `environment`: LD_LIBRARY_PATH, and LD_PRELOAD split at
-  /// spaces and colons as rtld.c splits it.
-  public static func fromEnvironment(_ environment: [String: String]) -> ResolveOptions {
+  /// The options the loader takes from the environment (`variable` gives a variable's value, nil
+  /// when unset): LD_LIBRARY_PATH, and LD_PRELOAD split at spaces and colons as rtld.c splits it.
+  public static func fromEnvironment(_ variable: (String) -> String? = environmentVariable) -> ResolveOptions {
     var options = ResolveOptions()
-    options.environmentLibraryPath = environment["LD_LIBRARY_PATH"]
-    if let value = environment["LD_PRELOAD"] {
+    options.environmentLibraryPath = variable("LD_LIBRARY_PATH")
+    if let value = variable("LD_PRELOAD") {
       options.preload = value.split(whereSeparator: { $0 == " " || $0 == ":" }).map(String.init)
     }
     return options

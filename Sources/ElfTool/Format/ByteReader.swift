@@ -19,6 +19,16 @@ struct ByteReader {
     return order == .little ? T(littleEndian: raw) : T(bigEndian: raw)
   }
 
+  /// Whether [at, at+size) lies in the bytes: one check before several `unchecked` reads.
+  @inline(__always) func contains(_ at: Int, size: Int) -> Bool { at >= 0 && size >= 0 && at <= bytes.count - size }
+
+  /// A read whose range the caller has checked with `contains` (or a table's `parse`).
+  @inline(__always)
+  func unchecked<T: FixedWidthInteger>(_ at: Int, as _: T.Type) -> T {
+    let raw = bytes.loadUnaligned(fromByteOffset: at, as: T.self)
+    return order == .little ? T(littleEndian: raw) : T(bigEndian: raw)
+  }
+
   @inline(__always) func u8(_ at: Int) -> UInt8? { at >= 0 && at < bytes.count ? bytes[at] : nil }
   @inline(__always) func u16(_ at: Int) -> UInt16? { load(at, UInt16.self) }
   @inline(__always) func u32(_ at: Int) -> UInt32? { load(at, UInt32.self) }

@@ -9,17 +9,24 @@ enum RelocationClass: Hashable, Sendable {
 /// (TestBinaries/abi/RELOCATIONS.md has the table with its sources). Machines without rules here
 /// are not checked (the checker says so) rather than guessed at.
 struct RelocationRules: Sendable {
-  /// The types of the PLT class (a handful: searched linearly, faster than hashing).
-  let plt: [UInt32]
-  let copy: [UInt32]
-  /// ppc64 ELFv1: glibc puts every type in the PLT class, and COPY in both.
-  var everythingIsPLT = false
+  /// The class of every type up to the largest one named (one array index per relocation).
+  private let classes: [RelocationClass]
+  /// The class of the types past the table: .plt on ppc64 ELFv1, .other elsewhere.
+  private let otherwise: RelocationClass
+
+  /// Rules from the PLT-class and COPY-class types; `everythingIsPLT`: ppc64 ELFv1, where glibc
+  /// puts every type in the PLT class (and COPY in both).
+  init(plt: [UInt32], copy: [UInt32], everythingIsPLT: Bool = false) {
+    otherwise = everythingIsPLT ? .plt : .other
+    var classes = [RelocationClass](repeating: otherwise, count: Int((plt + copy).max() ?? 0) + 1)
+    for type in plt { classes[Int(type)] = .plt }
+    for type in copy { classes[Int(type)] = .copy }
+    self.classes = classes
+  }
 
   @inline(__always)
   func classify(_ type: UInt32) -> RelocationClass {
-    if copy.contains(type) { return .copy }
-    if everythingIsPLT || plt.contains(type) { return .plt }
-    return .other
+    type < classes.count ? classes[Int(type)] : otherwise
   }
 
   /// The rules for a machine, nil when elfdyn has none.

@@ -112,22 +112,22 @@ struct SymbolRecord: Sendable, Equatable {
   /// The offset of st_value inside an entry.
   static func valueOffset(_ elfClass: ElfClass) -> Int { elfClass == .elf64 ? 8 : 4 }
 
-  /// Decodes the entry at `at` (bounds-checked: nil past the end).
+  /// Decodes the entry at `at` (bounds-checked once for the whole entry: nil past the end).
   @inline(__always)
   static func decode(_ reader: ByteReader, at: Int, elfClass: ElfClass) -> SymbolRecord? {
+    guard reader.contains(at, size: size(elfClass)) else { return nil }
     if elfClass == .elf64 {
-      guard let name = reader.u32(at), let info = reader.u8(at + 4), let other = reader.u8(at + 5),
-        let shndx = reader.u16(at + 6), let value = reader.u64(at + 8), let size = reader.u64(at + 16)
-      else { return nil }
       return SymbolRecord(
-        name: name, value: value, size: size, info: info, other: other, shndx: SectionIndex(rawValue: shndx))
+        name: reader.unchecked(at, as: UInt32.self), value: reader.unchecked(at + 8, as: UInt64.self),
+        size: reader.unchecked(at + 16, as: UInt64.self), info: reader.unchecked(at + 4, as: UInt8.self),
+        other: reader.unchecked(at + 5, as: UInt8.self),
+        shndx: SectionIndex(rawValue: reader.unchecked(at + 6, as: UInt16.self)))
     }
-    guard let name = reader.u32(at), let value = reader.u32(at + 4), let size = reader.u32(at + 8),
-      let info = reader.u8(at + 12), let other = reader.u8(at + 13), let shndx = reader.u16(at + 14)
-    else { return nil }
     return SymbolRecord(
-      name: name, value: UInt64(value), size: UInt64(size), info: info, other: other,
-      shndx: SectionIndex(rawValue: shndx))
+      name: reader.unchecked(at, as: UInt32.self), value: UInt64(reader.unchecked(at + 4, as: UInt32.self)),
+      size: UInt64(reader.unchecked(at + 8, as: UInt32.self)), info: reader.unchecked(at + 12, as: UInt8.self),
+      other: reader.unchecked(at + 13, as: UInt8.self),
+      shndx: SectionIndex(rawValue: reader.unchecked(at + 14, as: UInt16.self)))
   }
 }
 

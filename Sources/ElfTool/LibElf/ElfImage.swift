@@ -75,7 +75,9 @@ final class ElfImage {
       throw ElfError(path, .malformed, "libelf cannot read it: \(libelfMessage())")
     }
     do {
-      identity = try Self.identity(elf, path: path, fileSize: fileSize, fd: fd)
+      identity = try Self.identity(elf, path: path, fileSize: fileSize) { () throws(ElfError) in
+        try readHead(fd, count: 64, path: path)
+      }
     } catch {
       elf_end(elf)
       throw error
@@ -102,7 +104,7 @@ final class ElfImage {
       throw ElfError(name, .malformed, "libelf cannot read it: \(libelfMessage())")
     }
     do {
-      identity = try Self.identity(elf, path: name, fileSize: fileSize, head: Array(bytes.prefix(64)))
+      identity = try Self.identity(elf, path: name, fileSize: fileSize) { Array(bytes.prefix(64)) }
     } catch {
       elf_end(elf)
       copy.deallocate()
@@ -120,14 +122,15 @@ final class ElfImage {
     memory?.deallocate()
   }
 
-  /// elf_kind and gelf_getehdr: the identity of an ELF file libelf accepted.
+  /// elf_kind and gelf_getehdr: the identity of an ELF file libelf accepted. When libelf rejects
+  /// it, the first bytes (`head`) say precisely what the file is.
   private static func identity(
-    _ elf: OpaquePointer, path: String, fileSize: UInt64, fd: Int32 = -1, head: [UInt8]? = nil
+    _ elf: OpaquePointer, path: String, fileSize: UInt64, head: () throws(ElfError) -> [UInt8]
   ) throws(ElfError) -> ElfIdentity {
     var ehdr = GElf_Ehdr()
     guard elf_kind(elf) == ELF_K_ELF, gelf_getehdr(elf, &ehdr) != nil else {
       let message = libelfMessage()
-      if let head { _ = try ElfIdentity.decode(head, path: path) } else { _ = try Self.identity(fd: fd, path: path) }
+      _ = try ElfIdentity.decode(try head(), path: path)
       throw ElfError(path, .malformed, "libelf cannot read it: \(message)")
     }
     guard let elfClass = ElfClass(rawValue: ehdr.e_ident.4), let order = ByteOrder(rawValue: ehdr.e_ident.5) else {
@@ -255,4 +258,3 @@ final class ElfImage {
     return try body(UnsafeRawBufferPointer(start: buffer, count: Int(data.pointee.d_size)))
   }
 }
-

@@ -17,7 +17,6 @@ struct DynamicEditor {
 
   init(source: PatchSource) { self.source = source }
 
-
   /// The current DT_RUNPATH and DT_RPATH strings (the first of each).
   func currentValues() throws(ElfError) -> (runpath: String?, rpath: String?) {
     var runpath: String?

@@ -113,32 +113,10 @@ final class PatchSource {
   /// Every string offset the version definitions and requirements name; nil when a table cannot be
   /// read (the caller then treats every string as shared).
   func versionNameOffsets() -> [UInt64]? {
-    guard let dynamic = file.dynamic else { return [] }
-    func offset(_ tag: DynamicTag) -> Int? {
-      dynamic.value(of: tag).flatMap { file.fileOffset(ofAddress: $0) }.map { Int($0) }
-    }
-    let hasDefinitions = dynamic.value(of: .verdef) != nil
-    let hasRequirements = dynamic.value(of: .verneed) != nil
-    let definitionsAt = offset(.verdef)
-    let requirementsAt = offset(.verneed)
-    if (hasDefinitions && definitionsAt == nil) || (hasRequirements && requirementsAt == nil) { return nil }
-    do throws(ElfError) {
-      return try mapping.withBytes { (bytes) throws(ElfError) -> [UInt64] in
-        let reader = ByteReader(bytes, order: identity.byteOrder)
-        let definitions = try definitionsAt.map { (at) throws(ElfError) in
-          try VersionTables.definitions(
-            reader, at: at, count: dynamic.value(of: .verdefnum).map { Int(min($0, 1 << 16)) }, path: path)
-        }
-        let requirements = try requirementsAt.map { (at) throws(ElfError) in
-          try VersionTables.requirements(
-            reader, at: at, count: dynamic.value(of: .verneednum).map { Int(min($0, 1 << 16)) }, path: path)
-        }
-        return VersionTables.nameOffsets(definitions: definitions ?? [], requirements: requirements ?? []).map {
-          UInt64($0)
-        }
-      }
-    } catch {
-      return nil
+    // A table that cannot be read: every string counts as shared.
+    guard let records = try? file.versionRecords(in: mapping) else { return nil }
+    return VersionTables.nameOffsets(definitions: records.definitions, requirements: records.requirements).map {
+      UInt64($0)
     }
   }
 

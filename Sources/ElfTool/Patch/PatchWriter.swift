@@ -60,7 +60,6 @@ final class LockedFile {
   func close() { _ = Glibc.close(descriptor) }
 }
 
-
 /// Writes an `EditPlan`: copies the unchanged bytes with copy_file_range, writes only the changed
 /// ranges, and lets a check see the result before it replaces the original.
 struct PatchWriter {

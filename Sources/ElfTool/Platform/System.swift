@@ -61,6 +61,11 @@ func copyFileRange(
   }
 }
 
+/// The value of one environment variable (getenv), nil when it is not set.
+public func environmentVariable(_ name: String) -> String? {
+  getenv(name).map { String(cString: $0) }
+}
+
 /// The process environment as a dictionary.
 public func currentEnvironment() -> [String: String] {
   var result: [String: String] = [:]

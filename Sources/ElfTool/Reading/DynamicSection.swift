@@ -55,7 +55,8 @@ public struct DynamicSection: Sendable {
     var result: [DynamicEntry] = []
     result.reserveCapacity(bytes.count / size)
     var at = 0
-    while let tag = reader.signedWord(at, identity.elfClass), let value = reader.word(at + size / 2, identity.elfClass) {
+    while let tag = reader.signedWord(at, identity.elfClass), let value = reader.word(at + size / 2, identity.elfClass)
+    {
       result.append(DynamicEntry(tag: DynamicTag(rawValue: tag), value: value))
       at += size
     }

@@ -103,13 +103,13 @@ public final class ElfFile: Sendable {
     info.nullIndex = info.slots.firstIndex(where: { $0.tag == .null })
     // Only the strings the dynamic entries name are read.
     let offsets = info.entries.filter { $0.tag.namesLoaderString }.map(\.value)
-    var strings: [UInt64: String] = [:]
+    var strings: [(offset: UInt64, text: String)] = []
     if !offsets.isEmpty {
       let (offset, size, _) = try info.stringTableLocation(path: path, programHeaders: programHeaders)
       strings = try image.strings(offsets, tableOffset: offset, size: size, what: "the dynamic string table")
     }
     func name(_ entry: DynamicEntry, _ what: String) throws(ElfError) -> String {
-      guard let value = strings[entry.value] else {
+      guard let value = strings.first(where: { $0.offset == entry.value })?.text else {
         throw ElfError(path, .malformed, "\(what) string at offset \(hex(entry.value)) cannot be read")
       }
       return value

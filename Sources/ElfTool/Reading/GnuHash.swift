@@ -39,9 +39,10 @@ struct GnuHashTable: Sendable {
     guard chainsOffset <= file.count else {
       throw ElfError(path, .malformed, "the GNU hash table's bloom filter and buckets run past the end of the file")
     }
+    // The buckets lie in the file (checked above): read without a check per word.
     var maxBucket: UInt32 = 0
     for index in 0..<Int(nbuckets) {
-      if let bucket = file.u32(bucketsOffset + index * 4), bucket > maxBucket { maxBucket = bucket }
+      maxBucket = max(maxBucket, file.unchecked(bucketsOffset + index * 4, as: UInt32.self))
     }
     // Walk the last chain to its end to learn the number of symbols.
     var count = Int(symoffset)
@@ -79,20 +80,19 @@ struct BloomFilter: Sendable {
   let shift: UInt32
   let is64: Bool
 
-  /// False means the table certainly has no symbol of this hash.
+  /// False means the table certainly has no symbol of this hash. `file` must be the bytes the
+  /// table was parsed from: `GnuHashTable.parse` checked that the bloom words lie in them.
   @inline(__always)
   func mayContain(_ hash: UInt32, _ file: ByteReader) -> Bool {
     let bloomOffset = offset
     let bloomWords = words
     let bloomShift = shift
     if is64 {
-      let at = bloomOffset + Int((hash / 64) % bloomWords) * 8
-      guard let word = file.u64(at) else { return false }
+      let word = file.unchecked(bloomOffset + Int((hash / 64) % bloomWords) * 8, as: UInt64.self)
       let mask = (UInt64(1) << UInt64(hash % 64)) | (UInt64(1) << UInt64((hash >> (bloomShift & 31)) % 64))
       return word & mask == mask
     }
-    let at = bloomOffset + Int((hash / 32) % bloomWords) * 4
-    guard let word = file.u32(at) else { return false }
+    let word = file.unchecked(bloomOffset + Int((hash / 32) % bloomWords) * 4, as: UInt32.self)
     let mask = (UInt32(1) << (hash % 32)) | (UInt32(1) << ((hash >> (bloomShift & 31)) % 32))
     return word & mask == mask
   }
@@ -100,14 +100,16 @@ struct BloomFilter: Sendable {
 
 extension GnuHashTable {
   /// Calls `body` with each symbol index of `hash`'s chain whose stored hash matches, until it
-  /// returns true. Checks the bloom filter first.
+  /// returns true. Checks the bloom filter first. `file` must be the bytes `parse` read: it checked
+  /// that the buckets and every chain word below `symbolCount` lie in them.
   @inline(__always)
   func forEachCandidate(_ hash: UInt32, _ file: ByteReader, _ body: (Int) -> Bool) {
-    guard mayContain(hash, file), let start = file.u32(bucketsOffset + Int(hash % UInt32(nbuckets)) * 4),
-      start != 0, Int(start) >= symbolOffset
-    else { return }
-    var index = Int(start)
-    while index < symbolCount, let value = file.u32(chainsOffset + (index - symbolOffset) * 4) {
+    guard mayContain(hash, file) else { return }
+    let start = Int(file.unchecked(bucketsOffset + Int(hash % UInt32(nbuckets)) * 4, as: UInt32.self))
+    guard start != 0, start >= symbolOffset else { return }
+    var index = start
+    while index < symbolCount {
+      let value = file.unchecked(chainsOffset + (index - symbolOffset) * 4, as: UInt32.self)
       if value | 1 == hash | 1, body(index) { return }
       if value & 1 == 1 { return }
       index += 1

@@ -53,20 +53,30 @@ struct RelocationTables: Sendable {
     elfClass == .elf64 ? (rela ? 24 : 16) : (rela ? 12 : 8)
   }
 
+  /// Checks that every table lies in `fileSize` bytes (a segment may claim more than the file has).
+  func validate(fileSize: Int, path: String) throws(ElfError) {
+    for range in ranges where range.offset > fileSize || range.size > fileSize - range.offset {
+      throw ElfError(
+        path, .malformed,
+        "a relocation table at offset \(hex(range.offset)) with size \(hex(range.size)) runs past the end of the file")
+    }
+  }
+
   /// Calls `body` with every relocation that names a symbol (r_info's symbol index is not 0).
+  /// `file` must be the bytes `validate` was given the size of.
   func forEach(_ file: ByteReader, _ body: (Relocation) -> Void) {
-    for range in ranges {
+    for range in ranges where file.contains(range.offset, size: range.size) {
       let size = Self.entrySize(elfClass, rela: range.rela)
       let infoOffset = elfClass == .elf64 ? 8 : 4
       var at = range.offset
       let end = range.offset + range.size
       while at + size <= end {
         if elfClass == .elf64 {
-          guard let info = file.u64(at + infoOffset) else { return }
+          let info = file.unchecked(at + infoOffset, as: UInt64.self)
           let symbol = UInt32(truncatingIfNeeded: info >> 32)
           if symbol != 0 { body(Relocation(symbol: symbol, type: UInt32(truncatingIfNeeded: info))) }
         } else {
-          guard let info = file.u32(at + infoOffset) else { return }
+          let info = file.unchecked(at + infoOffset, as: UInt32.self)
           let symbol = info >> 8
           if symbol != 0 { body(Relocation(symbol: symbol, type: info & 0xff)) }
         }

@@ -32,7 +32,8 @@ struct StringTable: Sendable {
     guard let text else {
       throw at < UInt64(size)
         ? ElfError(mapping.path, .malformed, "\(what) at offset \(hex(at)) runs past the end of the string table")
-        : ElfError(mapping.path, .malformed, "\(what) offset \(hex(at)) is outside the string table (size \(hex(size)))")
+        : ElfError(
+          mapping.path, .malformed, "\(what) offset \(hex(at)) is outside the string table (size \(hex(size)))")
     }
     return text
   }
@@ -42,9 +43,9 @@ extension ElfImage {
   /// The strings at `offsets` of the string table at [tableOffset, tableOffset+size), read in as
   /// few small windows as possible (a large library's .dynstr can be megabytes; resolution needs a
   /// few dozen bytes of it).
-  func strings(_ offsets: [UInt64], tableOffset: UInt64, size: UInt64, what: String) throws(ElfError) -> [UInt64:
-    String]
-  {
+  func strings(_ offsets: [UInt64], tableOffset: UInt64, size: UInt64, what: String) throws(ElfError) -> [(
+    offset: UInt64, text: String
+  )] {
     // Sizes come from the file: with the table inside the file, no sum below can pass 2^64.
     guard tableOffset <= fileSize, size <= fileSize - tableOffset else {
       throw ElfError(
@@ -52,9 +53,12 @@ extension ElfImage {
         "\(what) at offset \(hex(tableOffset)) with size \(hex(size)) lies outside the file (size \(hex(fileSize)))")
     }
     for offset in offsets where offset >= size {
-      throw ElfError(path, .malformed, "a string offset \(hex(offset)) is outside the string table (\(what), size \(hex(size)))")
+      throw ElfError(
+        path, .malformed, "a string offset \(hex(offset)) is outside the string table (\(what), size \(hex(size)))")
     }
-    var result: [UInt64: String] = [:]
+    // A few dozen strings at most: a list searched linearly costs less than hashing.
+    var result: [(offset: UInt64, text: String)] = []
+    func has(_ offset: UInt64) -> Bool { result.contains { $0.offset == offset } }
     let sorted = offsets.sorted()
     let slack: UInt64 = 1024
     var index = 0
@@ -73,8 +77,12 @@ extension ElfImage {
           (bytes: UnsafeRawBufferPointer) throws(ElfError) -> Bool in
           let reader = ByteReader(bytes, order: .little)
           var complete = true
-          for offset in sorted[index..<next] where result[offset] == nil {
-            if let text = reader.cString(Int(offset - start)) { result[offset] = text } else { complete = false }
+          for offset in sorted[index..<next] where !has(offset) {
+            if let text = reader.cString(Int(offset - start)) {
+              result.append((offset, text))
+            } else {
+              complete = false
+            }
           }
           return complete
         }

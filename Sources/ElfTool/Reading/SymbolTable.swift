@@ -69,8 +69,6 @@ final class SymbolTable: Sendable {
     let gnuAt = try offset(.gnuHash, size: 16, "DT_GNU_HASH")
     let symtabAt = try offset(.symtab, "DT_SYMTAB")
     let versymAt = try offset(.versym, "DT_VERSYM")
-    let verdefAt = try offset(.verdef, "DT_VERDEF")
-    let verneedAt = try offset(.verneed, "DT_VERNEED")
     let tables = try mapping.withBytes { (bytes) throws(ElfError) -> (SysvHashTable?, GnuHashTable?) in
       let reader = ByteReader(bytes, order: identity.byteOrder)
       let sysv = try hashAt.map { (at) throws(ElfError) in try SysvHashTable.parse(reader, at: at, path: path) }
@@ -113,21 +111,11 @@ final class SymbolTable: Sendable {
       versymOffset = nil
     }
     relocations = try RelocationTables(file: file)
+    try relocations.validate(fileSize: mapping.count, path: path)
 
     // Versions, their names resolved once.
     let strings = self.strings
-    let definitions = try mapping.withBytes { (bytes) throws(ElfError) -> [VersionTables.Definition] in
-      guard let verdefAt else { return [] }
-      let count = dynamic.value(of: .verdefnum).map { Int(min($0, UInt64(VersionTables.recordLimit))) } ?? 0
-      return try VersionTables.definitions(
-        ByteReader(bytes, order: identity.byteOrder), at: verdefAt, count: count, path: path)
-    }
-    let needs = try mapping.withBytes { (bytes) throws(ElfError) -> [VersionTables.Requirement] in
-      guard let verneedAt else { return [] }
-      let count = dynamic.value(of: .verneednum).map { Int(min($0, UInt64(VersionTables.recordLimit))) } ?? 0
-      return try VersionTables.requirements(
-        ByteReader(bytes, order: identity.byteOrder), at: verneedAt, count: count, path: path)
-    }
+    let (definitions, needs) = try file.versionRecords(in: mapping)
     var defined: [VersionName?] = []
     var allNames: [String] = []
     for definition in definitions {
@@ -219,6 +207,13 @@ final class SymbolTable: Sendable {
 
     var hasVersions: Bool { versymOffset != nil }
 
+    /// The view of an object without a symbol table: it has no symbols.
+    static var empty: View {
+      View(
+        file: ByteReader(UnsafeRawBufferPointer(start: nil, count: 0), order: .little), elfClass: .elf64, count: 0,
+        symbolsOffset: 0, versymOffset: nil, stringsOffset: 0, stringsSize: 0, gnuHash: nil, sysvHash: nil)
+    }
+
     /// What the first test of a lookup needs: the bytes and the bloom filter (nil: none).
     var filter: LookupFilter { LookupFilter(file: file, bloom: gnuHash?.bloom) }
 
@@ -228,13 +223,12 @@ final class SymbolTable: Sendable {
       return SymbolRecord.decode(file, at: symbolsOffset + index * SymbolRecord.size(elfClass), elfClass: elfClass)
     }
 
-    /// The version index of a symbol (VER_NDX_LOCAL when the object has no DT_VERSYM).
+    /// The version index of a symbol (VER_NDX_LOCAL when the object has no DT_VERSYM). The table
+    /// init checked that DT_VERSYM's `count` entries lie in the file.
     @inline(__always)
     func versionIndex(_ index: Int) -> VersionIndex {
-      guard let at = versymOffset, index >= 0, index < count, let raw = file.u16(at + index * 2) else {
-        return .local
-      }
-      return VersionIndex(rawValue: raw)
+      guard let at = versymOffset, index >= 0, index < count else { return .local }
+      return VersionIndex(rawValue: file.unchecked(at + index * 2, as: UInt16.self))
     }
 
     /// The bytes of a symbol's name in the string table (without the NUL), nil when out of range.
@@ -334,10 +328,24 @@ final class SymbolTable: Sendable {
 struct LookupFilter {
   let file: ByteReader
   let bloom: BloomFilter?
+  /// False for a position of the scope without a symbol table.
+  let present: Bool
+
+  init(file: ByteReader, bloom: BloomFilter?, present: Bool = true) {
+    self.file = file
+    self.bloom = bloom
+    self.present = present
+  }
+
+  /// The filter of a scope position that has no table: it defines nothing.
+  static var rejectingAll: LookupFilter {
+    LookupFilter(
+      file: ByteReader(UnsafeRawBufferPointer(start: nil, count: 0), order: .little), bloom: nil, present: false)
+  }
 
   @inline(__always)
   func mayDefine(_ hash: UInt32) -> Bool {
-    guard let bloom else { return true }
+    guard let bloom else { return present }
     return bloom.mayContain(hash, file)
   }
 }

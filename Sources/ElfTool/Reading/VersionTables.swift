@@ -72,7 +72,8 @@ enum VersionTables {
           let other = bytes.u16(auxPosition + 6), let name = bytes.u32(auxPosition + 8),
           let auxNext = bytes.u32(auxPosition + 12)
         else {
-          throw ElfError(path, .malformed, "a needed version record at offset \(hex(auxPosition)) lies outside the file")
+          throw ElfError(
+            path, .malformed, "a needed version record at offset \(hex(auxPosition)) lies outside the file")
         }
         versions.append(
           Needed(hash: hash, flags: VersionFlags(rawValue: flags), other: VersionIndex(rawValue: other), name: name))
@@ -89,5 +90,39 @@ enum VersionTables {
   /// Every string offset the records name (for an edit that must know which strings are in use).
   static func nameOffsets(definitions: [Definition], requirements: [Requirement]) -> [UInt32] {
     definitions.flatMap(\.names) + requirements.flatMap { [$0.file] + $0.versions.map(\.name) }
+  }
+}
+
+extension ElfFile {
+  /// The version definitions and requirements DT_VERDEF and DT_VERNEED point to, read from
+  /// `mapping` (DT_VERDEFNUM/DT_VERNEEDNUM records, or up to the chain's end without them); empty
+  /// for a file without them. An error when a table lies outside the segments or the file.
+  func versionRecords(in mapping: FileMapping) throws(ElfError) -> (
+    definitions: [VersionTables.Definition], requirements: [VersionTables.Requirement]
+  ) {
+    guard let dynamic else { return ([], []) }
+    func location(_ tag: DynamicTag, _ countTag: DynamicTag, _ what: String) throws(ElfError) -> (Int, Int?)? {
+      guard let address = dynamic.value(of: tag) else { return nil }
+      guard let at = fileOffset(ofAddress: address) else {
+        throw ElfError(path, .malformed, "\(what) at address \(hex(address)) is outside every PT_LOAD segment")
+      }
+      let count = dynamic.value(of: countTag).map { Int(min($0, UInt64(VersionTables.recordLimit))) }
+      return (Int(at), count)
+    }
+    let definitions = try location(.verdef, .verdefnum, "DT_VERDEF")
+    let requirements = try location(.verneed, .verneednum, "DT_VERNEED")
+    let order = identity.byteOrder
+    let file = path
+    return try mapping.withBytes { (bytes) throws(ElfError) in
+      let reader = ByteReader(bytes, order: order)
+      return (
+        try definitions.map { (at, count) throws(ElfError) in
+          try VersionTables.definitions(reader, at: at, count: count, path: file)
+        } ?? [],
+        try requirements.map { (at, count) throws(ElfError) in
+          try VersionTables.requirements(reader, at: at, count: count, path: file)
+        } ?? []
+      )
+    }
   }
 }

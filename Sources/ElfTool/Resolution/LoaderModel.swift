@@ -248,7 +248,6 @@ extension ElfFile {
   }
 }
 
-
 extension LoaderModel {
   /// musl ignores symbol versions when it binds; glibc checks them.
   var ignoresSymbolVersions: Bool { kind == .musl }

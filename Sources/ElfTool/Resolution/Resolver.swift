@@ -298,8 +298,10 @@ struct ResolveState {
   private mutating func register(_ index: Int) {
     let object = objects[index]
     guard object.via != .notFound, object.via != .failed else { return }
-    for name in object.names where byShortName[Paths.basename(name)] == nil {
-      byShortName[Paths.basename(name)] = index
+    if system.kind == .musl {
+      for name in object.names where byShortName[Paths.basename(name)] == nil {
+        byShortName[Paths.basename(name)] = index
+      }
     }
     for name in object.names where byName[name] == nil { byName[name] = index }
     if let path = object.path, byName[path] == nil { byName[path] = index }
@@ -723,7 +725,6 @@ struct ResolveState {
     return t.count
   }
 }
-
 
 extension LoaderModel {
   /// The path the target sees for a host path: without the sysroot prefix when it is inside it

@@ -196,11 +196,15 @@ public final class SymbolChecker: Sendable {
     let referencing = scope[position].path ?? scope[position].name
     let ignoresVersions = loader.ignoresSymbolVersions
     return FileMapping.withBytes(of: tables.map { $0?.mapping }) { buffers in
-      var views: [SymbolTable.View?] = []
+      // An absent table gets an empty view, and a filter that rejects everything.
+      var views: [SymbolTable.View] = []
       views.reserveCapacity(tables.count)
-      for (index, table) in tables.enumerated() { views.append(table?.view(over: buffers[index])) }
-      guard let own = views[position] else { return report }
-      let filters: [LookupFilter?] = views.map { $0?.filter }
+      for (index, table) in tables.enumerated() { views.append(table?.view(over: buffers[index]) ?? .empty) }
+      let own = views[position]
+      // Small values tested for every object of the scope on every lookup; the bases compare
+      // cached names.
+      let filters: [LookupFilter] = tables.indices.map { tables[$0] == nil ? .rejectingAll : views[$0].filter }
+      let bases: [UnsafeRawPointer?] = buffers.map(\.baseAddress)
       var seen = Set<String>()
       func add(_ item: UnresolvedSymbol) {
         let key = item.symbol + "\u{0}" + (item.version ?? "")
@@ -211,7 +215,7 @@ public final class SymbolChecker: Sendable {
         _ name: UnsafeRawBufferPointer, _ hash: UInt32, _ version: SymbolTable.NeededVersion?,
         _ typeClass: RelocationClass, _ skip: Int?
       ) -> Int? {
-        if let known = state.answers.find(name, hash, version, typeClass, skip ?? -1, views: views) {
+        if let known = state.answers.find(name, hash, version, typeClass, skip ?? -1, bases: bases) {
           return known >= 0 ? known : nil
         }
         let found = Self.lookup(
@@ -333,21 +337,25 @@ public final class SymbolChecker: Sendable {
   /// loader would bind the reference to, nil when none.
   static func lookup(
     _ name: UnsafeRawBufferPointer, hash: UInt32, version: SymbolTable.NeededVersion?, typeClass: RelocationClass,
-    filters: [LookupFilter?], views: [SymbolTable.View?], tables: [SymbolTable?], skip: Int?
+    filters: [LookupFilter], views: [SymbolTable.View], tables: [SymbolTable?], skip: Int?
   ) -> Int? {
-    filters.withUnsafeBufferPointer { filters in
-      for position in filters.indices where position != skip {
-        guard filters[position]?.mayDefine(hash) == true, let view = views[position], let table = tables[position]
-        else { continue }
-        if let symbol = match(name, hash: hash, version: version, typeClass: typeClass, in: view, table: table)?
-          .symbol
-        {
-          // Hidden and internal symbols are local; local bindings are ignored: the object is skipped.
-          if symbol.visibility.isLocal { continue }
-          if symbol.binding.isExported { return position }
+    // The views are read in place: copying one out for every object that passes the bloom filter
+    // costs more than the match.
+    views.withUnsafeBufferPointer { views in
+      filters.withUnsafeBufferPointer { filters in
+        for position in filters.indices where position != skip {
+          guard filters[position].mayDefine(hash), let table = tables[position], let base = views.baseAddress
+          else { continue }
+          if let symbol = match(
+            name, hash: hash, version: version, typeClass: typeClass, in: base + position, table: table)?.symbol
+          {
+            // Hidden and internal symbols are local; local bindings are ignored: the object is skipped.
+            if symbol.visibility.isLocal { continue }
+            if symbol.binding.isExported { return position }
+          }
         }
+        return nil
       }
-      return nil
     }
   }
 
@@ -355,24 +363,24 @@ public final class SymbolChecker: Sendable {
   /// definition" rule for unversioned references.
   static func match(
     _ name: UnsafeRawBufferPointer, hash: UInt32, version: SymbolTable.NeededVersion?, typeClass: RelocationClass,
-    in view: SymbolTable.View, table: SymbolTable
+    in view: UnsafePointer<SymbolTable.View>, table: SymbolTable
   ) -> (index: Int, symbol: SymbolRecord)? {
     var versioned: (Int, SymbolRecord)?
     var versionCount = 0
     var found: (Int, SymbolRecord)?
-    view.forEachCandidate(name, gnuHash: hash) { index, symbol in
+    view.pointee.forEachCandidate(name, gnuHash: hash) { index, symbol in
       // No value (unless TLS or absolute), or an undefined entry for a PLT reference.
       if !symbol.hasUsableValue { return false }
       if typeClass == .plt && !symbol.isDefined { return false }
       if !symbol.type.isLoaderVisible { return false }
-      let raw = view.versionIndex(index)
+      let raw = view.pointee.versionIndex(index)
       if let version {
-        if view.hasVersions {
+        if view.pointee.hasVersions {
           let definition = table.definedVersion(raw.index)
           let same = definition?.hash == version.hash && definition?.name == version.name
           if !same && (version.hidden || definition != nil || raw.isHidden) { return false }
         }
-      } else if view.hasVersions && !raw.isBaseVersion {
+      } else if view.pointee.hasVersions && !raw.isBaseVersion {
         if !raw.isHidden {
           versionCount += 1
           if versionCount == 1 { versioned = (index, symbol) }
@@ -410,6 +418,11 @@ struct LookupCache {
   private var entries: [Entry] = []
   private var slots = [Int32](repeating: -1, count: 1024)
 
+  init() {
+    // A program's closure makes thousands of distinct lookups: start large rather than copy often.
+    entries.reserveCapacity(4096)
+  }
+
   private static func same(_ a: SymbolTable.NeededVersion?, _ b: SymbolTable.NeededVersion?) -> Bool {
     switch (a, b) {
     case (nil, nil): return true
@@ -420,7 +433,7 @@ struct LookupCache {
 
   func find(
     _ name: UnsafeRawBufferPointer, _ hash: UInt32, _ version: SymbolTable.NeededVersion?,
-    _ typeClass: RelocationClass, _ skip: Int, views: [SymbolTable.View?]
+    _ typeClass: RelocationClass, _ skip: Int, bases: [UnsafeRawPointer?]
   ) -> Int? {
     let mask = slots.count - 1
     var slot = Int(hash) & mask
@@ -430,7 +443,7 @@ struct LookupCache {
       let entry = entries[index]
       if entry.name.hash == hash && entry.name.length == name.count && entry.typeClass == typeClass
         && entry.skip == skip && Self.same(entry.version, version),
-        let base = views[entry.name.position]?.file.bytes.baseAddress,
+        let base = bases[entry.name.position],
         name.count == 0 || name.baseAddress.map({ memcmp(base + entry.name.offset, $0, name.count) == 0 }) == true
       {
         return entry.answer

@@ -66,8 +66,12 @@ struct DefinitionFinder {
             let name = UnsafeRawBufferPointer(rebasing: raw.dropLast())
             return table.withView { view in
               guard
-                let match = SymbolChecker.match(
-                  name, hash: GnuHashTable.hash(name), version: nil, typeClass: .other, in: view, table: table)
+                let match = withUnsafePointer(
+                  to: view,
+                  {
+                    SymbolChecker.match(
+                      name, hash: GnuHashTable.hash(name), version: nil, typeClass: .other, in: $0, table: table)
+                  })
               else { return false }
               return !match.symbol.visibility.isLocal && match.symbol.binding != .local
             }
