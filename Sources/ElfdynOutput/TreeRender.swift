@@ -49,6 +49,7 @@ public struct TreeRenderer {
         ("neededBy", .array(object.neededBy.map { .string(graph.objects[$0].name) })),
       ]
       if let error = object.error { fields.append(("error", .string(error))) }
+      if let warning = object.warning { fields.append(("warning", .string(warning))) }
       if object.via == .notFound {
         fields.append(("tried", .array(object.tried.map { .string($0.directory) })))
       }
@@ -195,6 +196,10 @@ public struct TreeRenderer {
       // Lines under this edge: the prefix of its children.
       lastFlags.removeLast(max(0, lastFlags.count - depth))
       lastFlags.append(isLast ? 1 : 0)
+      if expandHere, let warning = graph.objects[to].warning {
+        writePrefix(depth + 1)
+        out += s.yellow("warning: " + warning) + "\n"
+      }
       if via == .notFound {
         let tried = graph.objects[to].tried
         if !tried.isEmpty {

@@ -14,8 +14,10 @@ struct Elfdyn: ParsableCommand {
     commandName: "elfdyn",
     abstract: "See which libraries an ELF program loads and why, find unresolved symbols, fix runpaths.",
     discussion: """
-      elfdyn reads ELF files; it never runs them. It resolves libraries exactly as glibc's loader \
-      would (DT_RPATH, LD_LIBRARY_PATH, DT_RUNPATH, /etc/ld.so.cache, default directories).
+      elfdyn reads ELF files; it never runs them. It resolves libraries exactly as the program's own \
+      loader would: glibc's (DT_RPATH, LD_LIBRARY_PATH, DT_RUNPATH, /etc/ld.so.cache, default \
+      directories) or musl's (LD_LIBRARY_PATH, the runpaths of the loading chain, the path file), \
+      chosen from PT_INTERP.
 
       Exit status: 0 everything found, 1 something not found or not loadable, 2 bad input or usage.
       """,
@@ -73,6 +75,8 @@ private func writeRaw(_ fd: Int32, _ buffer: UnsafeRawBufferPointer) {
   }
 }
 
+extension LoaderModel.Kind: ExpressibleByArgument {}
+
 enum ColorChoice: String, ExpressibleByArgument, CaseIterable {
   case auto, always, never
 
@@ -110,6 +114,13 @@ struct SearchOptions: ParsableArguments {
       valueName: "dir"))
   var root: String?
 
+  @Option(
+    help: ArgumentHelp(
+      "Apply this loader's rules: glibc or musl (default: the one the program's PT_INTERP names; for a library, "
+        + "the C library it needs). Example: --loader musl",
+      valueName: "loader"))
+  var loader: LoaderModel.Kind?
+
   /// The environment's LD_LIBRARY_PATH and LD_PRELOAD apply to this machine only: under --root
   /// just the options count.
   func resolveOptions() -> ResolveOptions {
@@ -117,6 +128,7 @@ struct SearchOptions: ParsableArguments {
     options.libraryPath = libraryPath
     options.preload += preload
     if let root { options.root = root }
+    options.loader = loader
     return options
   }
 

@@ -303,10 +303,65 @@ extension LoaderModel {
 
   /// Whether musl provides a library of this name itself (`libc.so`, `libm.so.6`, `libpthread.so.0`,
   /// ...): "lib" followed by a reserved stem and a dot.
-  func providesItself(_ name: String) -> Bool {
-    guard kind == .musl, name.hasPrefix("lib") else { return false }
+  func providesItself(_ name: String) -> Bool { providedStem(of: name) != nil }
+
+  /// The reserved stem a name matches ("c" for `libc.so.6` and `libc.musl-x86_64.so.1`), nil when
+  /// the loader does not provide it. musl's `--list` prints each stem once, under the first name.
+  func providedStem(of name: String) -> String? {
+    guard kind == .musl, name.hasPrefix("lib") else { return nil }
     let rest = name.dropFirst(3)
-    return providedLibraryStems.contains { rest.hasPrefix($0 + ".") }
+    return providedLibraryStems.first { rest.hasPrefix($0 + ".") }
+  }
+
+  /// Whether a definition of type STT_GNU_IFUNC satisfies a reference: glibc's check_match accepts
+  /// it; musl's lookup accepts only NOTYPE, OBJECT, FUNC, COMMON and TLS.
+  var acceptsIndirectFunctions: Bool { kind == .glibc }
+
+  /// Whether a library of another machine (same class and byte order) is an error: glibc skips it
+  /// and searches on; musl does not look at e_machine and maps it.
+  var checksMachine: Bool { kind == .glibc }
+
+  /// musl: whether a library is a C library, which the loader replaces by itself ("libc.so") so
+  /// that no second libc is mapped: it defines both `__libc_start_main` and `stdin` (musl's test;
+  /// it catches glibc's libc.so.6 and musl's own libc.so opened by another name).
+  static func isCLibrary(_ file: ElfFile) -> Bool {
+    // A library whose symbol table cannot be read is not recognised as a libc: it is loaded as
+    // itself, and check-undefined reports the table as unreadable.
+    guard let table = try? SymbolTable(file: file) else { return false }
+    return table.withView { view in
+      muslDefines(view, "__libc_start_main") && muslDefines(view, "stdin")
+    }
+  }
+
+  /// musl's `find_sym(dso, name, 1)`: a defined symbol of an accepted type and binding whose
+  /// version is not hidden (musl ignores version names, but never binds to a hidden one).
+  private static func muslDefines(_ view: SymbolTable.View, _ name: String) -> Bool {
+    var name = name
+    return name.withUTF8 { utf8 in
+      let bytes = UnsafeRawBufferPointer(utf8)
+      var found = false
+      view.forEachCandidate(bytes, gnuHash: GnuHashTable.hash(bytes)) { index, symbol in
+        guard symbol.isDefined, symbol.hasUsableValue, symbol.type.isLoaderVisible, symbol.type != .gnuIFunc,
+          symbol.binding.isExported, !view.versionIndex(index).isHidden
+        else { return false }
+        found = true
+        return true
+      }
+      return found
+    }
+  }
+
+  /// The loader family of an input: from PT_INTERP when it has one; else from the C library it
+  /// needs (musl's is `libc.so` or Alpine's `libc.musl-ARCH.so.1`, glibc's `libc.so.6`); else the
+  /// family whose loader the system (or sysroot) has.
+  static func kind(of file: ElfFile, root: String) -> Kind {
+    if let interpreter = file.interpreter { return kind(ofInterpreter: interpreter) }
+    let needed = file.dynamic?.needed ?? []
+    if needed.contains(where: { $0 == "libc.so" || $0.hasPrefix("libc.musl-") }) { return .musl }
+    if needed.contains("libc.so.6") { return .glibc }
+    let glibcLoader = defaultInterpreter(file.identity).map { exists(root + $0) } ?? false
+    let muslLoader = muslInterpreter(file.identity).map { exists(root + $0) } ?? false
+    return muslLoader && !glibcLoader ? .musl : .glibc
   }
 
   /// The interpreter glibc's ld.so has for a machine, for inputs without PT_INTERP (libraries).

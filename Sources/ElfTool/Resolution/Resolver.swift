@@ -64,6 +64,8 @@ public struct LoadedObject: Sendable {
   public var auxiliary = false
   public var soname: String?
   public var fileID: FileID?
+  /// Something the loader accepts but that will not work (musl maps a library of another machine).
+  public var warning: String?
 
   public var found: Bool { path != nil && error == nil && via != .notFound }
 
@@ -134,8 +136,8 @@ public struct Resolver: Sendable {
     guard file.dynamic != nil || file.interpreter != nil else {
       throw ElfError(path, .usage, "not a dynamic executable or shared library (it has no PT_DYNAMIC)")
     }
-    let system = LoaderModel(
-      root: options.root, identity: file.identity, interpreter: file.interpreter, kind: options.loader)
+    let kind = options.loader ?? LoaderModel.kind(of: file, root: options.root)
+    let system = LoaderModel(root: options.root, identity: file.identity, interpreter: file.interpreter, kind: kind)
     var state = ResolveState(options: options, system: system)
     return state.run(input: path, file: file)
   }
@@ -151,8 +153,13 @@ struct ResolveState {
   /// Every requested name and path of loaded objects → first object index (faked ones excluded).
   var byName: [String: Int] = [:]
   var bySoname: [String: Int] = [:]
-  /// musl: the base name each object was requested by → its index.
+  /// musl: the name each object was found by in a search (its "shortname") → its index. Objects
+  /// opened by a path have none until a search finds the same file.
   var byShortName: [String: Int] = [:]
+  /// musl: the objects that have a shortname.
+  var hasShortName: Set<Int> = []
+  /// musl: the reserved stems (`c`, `m`, ...) already listed under a name of the loader.
+  var listedStems: Set<String> = []
   /// (file, object index) of every loaded object, searched linearly (a few hundred at most).
   var byFileID: [(FileID, Int)] = []
   /// The interpreter, known before anything is loaded, placed in the order when first needed.
@@ -167,7 +174,9 @@ struct ResolveState {
     self.system = system
     var dirs = options.libraryPath
     if let value = options.environmentLibraryPath {
-      dirs += ResolveState.splitPath(value, semicolonToo: true)
+      // musl splits at ':' and newlines and skips empty elements; glibc splits at ':' and ';' and
+      // takes an empty element for the current directory.
+      dirs += system.kind == .musl ? ResolveState.splitMuslPath(value) : ResolveState.splitPath(value, semicolonToo: true)
     }
     libraryPathDirectories = dirs
   }
@@ -298,15 +307,13 @@ struct ResolveState {
   private mutating func register(_ index: Int) {
     let object = objects[index]
     guard object.via != .notFound, object.via != .failed else { return }
-    if system.kind == .musl {
-      for name in object.names where byShortName[Paths.basename(name)] == nil {
-        byShortName[Paths.basename(name)] = index
-      }
-    }
     for name in object.names where byName[name] == nil { byName[name] = index }
     if let path = object.path, byName[path] == nil { byName[path] = index }
     if let soname = object.soname, bySoname[soname] == nil { bySoname[soname] = index }
-    if let id = object.fileID, !byFileID.contains(where: { $0.0 == id }) { byFileID.append((id, index)) }
+    // musl's loader has no device and inode of its own: finding its file again maps it again (and
+    // then replaces it by itself as a libc).
+    let inodeKnown = !(system.kind == .musl && object.via == .interpreter)
+    if inodeKnown, let id = object.fileID, !byFileID.contains(where: { $0.0 == id }) { byFileID.append((id, index)) }
   }
 
   /// The kernel maps PT_INTERP before the loader starts; later DT_NEEDED names match it.
@@ -358,13 +365,14 @@ struct ResolveState {
   /// when needed by `loader`.
   private mutating func map(name: String, loader: Int, kind: DependencyEdge.Kind) -> Int {
     if system.kind == .musl {
-      // musl provides libc, libm, libpthread, ... itself, and reuses an object requested by the
-      // same base name (its "shortname"); it matches no soname.
-      if system.providesItself(name), let index = interpreterIndex(loader: loader) {
-        if !objects[index].names.contains(name) { objects[index].names.append(name) }
+      // musl provides libc, libm, libpthread, ... itself, and so is any name equal to its own
+      // (PT_INTERP); it reuses an object found before by the same name in a search (its
+      // "shortname"); it matches no soname.
+      if system.providesItself(name) || name == system.interpreter, let index = muslLoaderIndex(name, loader: loader) {
         return index
       }
-      if let index = byShortName[Paths.basename(name)] { return index }
+      if !name.contains("/"), let index = byShortName[name] { return index }
+      return mapMusl(name: name, loader: loader, kind: kind)
     } else if let index = alreadyLoaded(name) {
       return index
     }
@@ -387,6 +395,11 @@ struct ResolveState {
     } else {
       outcome = .missing([])
     }
+    return record(outcome, name: name, loader: loader, kind: kind)
+  }
+
+  /// Adds the object an outcome names to the load order (or finds the one reused); its index.
+  private mutating func record(_ outcome: Outcome, name: String, loader: Int, kind: DependencyEdge.Kind) -> Int {
     switch outcome {
     case .reuse(let index):
       if !objects[index].names.contains(name) {
@@ -424,6 +437,54 @@ struct ResolveState {
     }
   }
 
+  /// musl's load_library for a name that is neither provided by the loader nor already loaded
+  /// under that shortname: a name with a slash is opened as given (no tokens are expanded in it),
+  /// any other is searched; a C library found either way is replaced by the loader.
+  private mutating func mapMusl(name: String, loader: Int, kind: DependencyEdge.Kind) -> Int {
+    let searched = !name.contains("/")
+    var outcome: Outcome
+    if searched {
+      outcome = searchMusl(name, loader: loader)
+    } else {
+      outcome = open(candidate: name, via: .direct, loader: loader)
+      if case .skipped = outcome { outcome = .missing([]) }
+    }
+    switch outcome {
+    case .reuse(let index):
+      // A file loaded before by a path gets the name it was found by now as its shortname (the
+      // base name of the path it was first opened by).
+      if searched, !hasShortName.contains(index), let path = objects[index].path {
+        setShortName(Paths.basename(path), index)
+      }
+    case .loaded(let object):
+      if let file = object.file, LoaderModel.isCLibrary(file), let index = muslLoaderIndex("libc.so", loader: loader) {
+        return index
+      }
+    default:
+      break
+    }
+    let index = record(outcome, name: name, loader: loader, kind: kind)
+    if searched, case .loaded = outcome { setShortName(name, index) }
+    return index
+  }
+
+  private mutating func setShortName(_ name: String, _ index: Int) {
+    hasShortName.insert(index)
+    if byShortName[name] == nil { byShortName[name] = index }
+  }
+
+  /// musl: the loader, for a name it provides itself (listed under the first name of each
+  /// reserved stem, as `--list` prints it) or for its own name.
+  private mutating func muslLoaderIndex(_ name: String, loader: Int) -> Int? {
+    guard let index = interpreterIndex(loader: loader) else { return nil }
+    if let stem = system.providedStem(of: name), listedStems.insert(stem).inserted,
+      !objects[index].names.contains(name)
+    {
+      objects[index].names.append(name)
+    }
+    return index
+  }
+
   enum Outcome {
     /// The file is an object already loaded (same device and inode).
     case reuse(Int)
@@ -450,10 +511,7 @@ struct ResolveState {
     while let current = owner, !visited.contains(current) {
       visited.append(current)
       let dynamic = objects[current].file?.dynamic
-      if let value = dynamic?.runpath ?? dynamic?.rpath {
-        let dirs = ResolveState.splitPath(value, semicolonToo: false).filter { !$0.isEmpty }.compactMap {
-          expandTokens($0, owner: current, tokens: ["ORIGIN"])
-        }
+      if let value = dynamic?.runpath ?? dynamic?.rpath, let dirs = muslRunpath(value, owner: current) {
         let via: Via = current == loader && dynamic?.runpath != nil ? .runpath : .rpath(owner: current)
         if let outcome = tryDirectories(dirs, name: name, via: via, loader: loader, tried: &tried) { return outcome }
       }
@@ -613,9 +671,17 @@ struct ResolveState {
     // Another class, byte order or machine is skipped and the search goes on (observed on glibc
     // 2.36: even a big-endian library of the same class is skipped, not a fatal error).
     let wanted = system.identity
-    guard file.identity.elfClass == wanted.elfClass, file.identity.byteOrder == wanted.byteOrder,
-      file.identity.machine == wanted.machine
-    else {
+    var warning: String?
+    if file.identity.elfClass == wanted.elfClass, file.identity.byteOrder == wanted.byteOrder,
+      file.identity.machine != wanted.machine, !system.checksMachine
+    {
+      // musl reads the header as its own class and byte order and never looks at e_machine.
+      warning =
+        "built for \(file.identity.machine), not \(wanted.machine): musl maps it without checking the machine, "
+        + "and the program fails when it relocates or runs it"
+    } else if file.identity.elfClass != wanted.elfClass || file.identity.byteOrder != wanted.byteOrder
+      || file.identity.machine != wanted.machine
+    {
       if system.kind == .musl {
         return .failed(candidate, "Exec format error (\(file.identity.summary), not \(wanted.summary))")
       }
@@ -627,6 +693,7 @@ struct ResolveState {
     }
     if let existing = byFileID.first(where: { $0.0 == file.fileID }) { return .reuse(existing.1) }
     var object = LoadedObject(name: candidate, path: candidate, hostPath: host, via: via)
+    object.warning = warning
     object.file = file
     object.needed = file.dynamic?.needed ?? []
     object.soname = file.dynamic?.soname
@@ -640,6 +707,40 @@ struct ResolveState {
     ResolveState.splitPath(value, semicolonToo: false).compactMap {
       expandTokens($0, owner: owner, emptyMeansCurrent: true)
     }
+  }
+
+  /// musl's fixup_rpath: `$ORIGIN` and `${ORIGIN}` replaced by the object's directory, as text
+  /// (also when letters follow); a value with any other `$` (`$LIB`, `$PLATFORM`) is not used at
+  /// all. Split as `splitMuslPath` does.
+  func muslRunpath(_ value: String, owner: Int) -> [String]? {
+    guard value.utf8.contains(UInt8(ascii: "$")) else { return ResolveState.splitMuslPath(value) }
+    guard let origin = origins[owner] else { return nil }
+    let plain = Array("$ORIGIN".utf8)
+    let braced = Array("${ORIGIN}".utf8)
+    let bytes = Array(value.utf8)
+    var out: [UInt8] = []
+    var i = 0
+    while i < bytes.count {
+      guard bytes[i] == UInt8(ascii: "$") else {
+        out.append(bytes[i])
+        i += 1
+        continue
+      }
+      if bytes[i...].starts(with: plain) {
+        i += plain.count
+      } else if bytes[i...].starts(with: braced) {
+        i += braced.count
+      } else {
+        return nil
+      }
+      out += origin.utf8
+    }
+    return ResolveState.splitMuslPath(String(decoding: out, as: UTF8.self))
+  }
+
+  /// musl's path_open: elements separated by ':' or newlines, empty ones skipped.
+  static func splitMuslPath(_ value: String) -> [String] {
+    value.utf8.split { $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: "\n") }.map { String(decoding: $0, as: UTF8.self) }
   }
 
   /// Splits a search path at ':' (and ';' for LD_LIBRARY_PATH), keeping empty elements.

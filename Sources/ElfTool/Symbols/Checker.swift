@@ -194,7 +194,17 @@ public final class SymbolChecker: Sendable {
       return report
     }
     let referencing = scope[position].path ?? scope[position].name
+    if file.identity.machine != loader.identity.machine {
+      // Only musl gets here: it maps a library of another machine (same class and byte order).
+      let what = "built for \(file.identity.machine), not \(loader.identity.machine)"
+      guard table.relocations.ranges.isEmpty else {
+        report.unchecked = "\(what): musl applies the process's relocation types to its relocations and fails"
+        return report
+      }
+      report.warnings.append("\(referencing): \(what): musl maps it, and the program fails when it runs its code")
+    }
     let ignoresVersions = loader.ignoresSymbolVersions
+    let acceptsIFunc = loader.acceptsIndirectFunctions
     return FileMapping.withBytes(of: tables.map { $0?.mapping }) { buffers in
       // An absent table gets an empty view, and a filter that rejects everything.
       var views: [SymbolTable.View] = []
@@ -220,7 +230,7 @@ public final class SymbolChecker: Sendable {
         }
         let found = Self.lookup(
           name, hash: hash, version: version, typeClass: typeClass, filters: filters, views: views, tables: tables,
-          skip: skip)
+          skip: skip, acceptsIFunc: acceptsIFunc)
         if let base = own.file.bytes.baseAddress, let start = name.baseAddress {
           state.answers.insert(
             NameReference(position: position, offset: start - base, length: name.count, hash: hash), version,
@@ -337,7 +347,7 @@ public final class SymbolChecker: Sendable {
   /// loader would bind the reference to, nil when none.
   static func lookup(
     _ name: UnsafeRawBufferPointer, hash: UInt32, version: SymbolTable.NeededVersion?, typeClass: RelocationClass,
-    filters: [LookupFilter], views: [SymbolTable.View], tables: [SymbolTable?], skip: Int?
+    filters: [LookupFilter], views: [SymbolTable.View], tables: [SymbolTable?], skip: Int?, acceptsIFunc: Bool = true
   ) -> Int? {
     // The views are read in place: copying one out for every object that passes the bloom filter
     // costs more than the match.
@@ -347,7 +357,8 @@ public final class SymbolChecker: Sendable {
           guard filters[position].mayDefine(hash), let table = tables[position], let base = views.baseAddress
           else { continue }
           if let symbol = match(
-            name, hash: hash, version: version, typeClass: typeClass, in: base + position, table: table)?.symbol
+            name, hash: hash, version: version, typeClass: typeClass, in: base + position, table: table,
+            acceptsIFunc: acceptsIFunc)?.symbol
           {
             // Hidden and internal symbols are local; local bindings are ignored: the object is skipped.
             if symbol.visibility.isLocal { continue }
@@ -360,10 +371,11 @@ public final class SymbolChecker: Sendable {
   }
 
   /// check_match over the hash chain of one object, with glibc's "exactly one versioned
-  /// definition" rule for unversioned references.
+  /// definition" rule for unversioned references. `acceptsIFunc` false: STT_GNU_IFUNC definitions
+  /// do not count (musl).
   static func match(
     _ name: UnsafeRawBufferPointer, hash: UInt32, version: SymbolTable.NeededVersion?, typeClass: RelocationClass,
-    in view: UnsafePointer<SymbolTable.View>, table: SymbolTable
+    in view: UnsafePointer<SymbolTable.View>, table: SymbolTable, acceptsIFunc: Bool = true
   ) -> (index: Int, symbol: SymbolRecord)? {
     var versioned: (Int, SymbolRecord)?
     var versionCount = 0
@@ -372,7 +384,7 @@ public final class SymbolChecker: Sendable {
       // No value (unless TLS or absolute), or an undefined entry for a PLT reference.
       if !symbol.hasUsableValue { return false }
       if typeClass == .plt && !symbol.isDefined { return false }
-      if !symbol.type.isLoaderVisible { return false }
+      if !symbol.type.isLoaderVisible || (!acceptsIFunc && symbol.type == .gnuIFunc) { return false }
       let raw = view.pointee.versionIndex(index)
       if let version {
         if view.pointee.hasVersions {
