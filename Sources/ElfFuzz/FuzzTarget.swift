@@ -93,6 +93,7 @@ let scratchFile: String = {
 #if FUZZING
   import CFuzzDriver
 
+  /// libFuzzer's entry point: one input of `size` bytes at `data`.
   @_cdecl("LLVMFuzzerTestOneInput")
   public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     exercise(UnsafeRawBufferPointer(start: data, count: size), scratch: scratchFile)

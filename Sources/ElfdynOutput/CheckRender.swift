@@ -2,10 +2,12 @@ import ElfTool
 
 /// Renders `check-undefined` results: the JSON contract and text grouped by referencing object.
 public struct CheckRenderer {
+  /// One result per input, in input order.
   public var results: [CheckResult]
   /// Turns a mangled name into a readable one (nil when it is not mangled).
   public var demangle: (String) -> String?
 
+  /// A renderer of `results`; `demangle` turns a symbol into a readable name (nil: not mangled).
   public init(results: [CheckResult], demangle: @escaping (String) -> String? = { _ in nil }) {
     self.results = results
     self.demangle = demangle

@@ -2,6 +2,7 @@ import ElfTool
 
 /// JSON string quoting, for the few places that write JSON by hand.
 public enum JSONWriter {
+  /// `string` as a JSON string literal, quotes and escapes included.
   public static func quote(_ string: String) -> String {
     // Most strings (paths, symbol names) need no escaping: copy them whole.
     if !string.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
@@ -40,6 +41,7 @@ public indirect enum JSONValue: Sendable {
   case array([JSONValue])
   case object([(String, JSONValue)])
 
+  /// A string, or `null` when `value` is nil.
   public static func optional(_ value: String?) -> JSONValue { value.map { .string($0) } ?? .null }
 
   /// Compact serialisation (one line).

@@ -2,6 +2,7 @@ import ElfTool
 
 /// Renders `set-rpath` outcomes: a few lines of text per file, or one JSON object per file per line.
 public enum SetRpathRenderer {
+  /// One file's outcome as text lines: the change (before → after), and with `verbose` where each entry comes from.
   public static func text(_ outcome: SetRpathOutcome, style: Style, verbose: Bool = true) -> String {
     let file = style.bold(outcome.file)
     func show(_ tag: RunpathTag?, _ value: String?) -> String {
@@ -40,6 +41,7 @@ public enum SetRpathRenderer {
     return out
   }
 
+  /// One file's outcome as a JSON object.
   public static func json(_ outcome: SetRpathOutcome) -> JSONValue {
     .object([
       ("file", .string(outcome.file)),

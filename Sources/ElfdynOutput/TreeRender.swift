@@ -3,10 +3,12 @@ import ElfTool
 /// Renders a `LoadGraph`: the text tree, ldd's flat list, the JSON contract and Graphviz DOT. Every
 /// format shows the same facts.
 public struct TreeRenderer {
+  /// The resolved load graph to render.
   public var graph: LoadGraph
   /// Hints for missing objects, by object index.
   public var hints: [Int: String]
 
+  /// A renderer of `graph`, with a hint sentence per missing object index.
   public init(graph: LoadGraph, hints: [Int: String] = [:]) {
     self.graph = graph
     self.hints = hints
@@ -90,12 +92,15 @@ public struct TreeRenderer {
 
   // MARK: text tree
 
+  /// How the text tree is drawn.
   public struct TextOptions: Sendable {
     /// Expand every occurrence of an object, not only the first.
     public var all = false
     /// Show at most this many levels below the input.
     public var depth: Int?
+    /// Colours and emphasis (off by default).
     public var style = Style(enabled: false)
+    /// Every object once, no depth limit, no colour.
     public init() {}
   }
 

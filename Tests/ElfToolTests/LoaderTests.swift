@@ -95,7 +95,8 @@ struct CheckDocument: Decodable {
     try "int lib_value(void); int main(void) { return lib_value(); }\n".write(
       toFile: dir + "/main.c", atomically: true, encoding: .utf8)
     let lib = dir + "/libbroken.so"
-    #expect(try run("/usr/bin/gcc", ["-shared", "-fPIC", "-Wl,--hash-style=gnu", "-o", lib, dir + "/lib.c"]).status == 0)
+    #expect(
+      try run("/usr/bin/gcc", ["-shared", "-fPIC", "-Wl,--hash-style=gnu", "-o", lib, dir + "/lib.c"]).status == 0)
     let app = dir + "/app"
     let link = try run("/usr/bin/gcc", ["-o", app, dir + "/main.c", "-L", dir, "-lbroken", "-Wl,-rpath,\(dir)"])
     #expect(link.status == 0, "\(link.stderr)")

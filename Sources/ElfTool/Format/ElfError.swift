@@ -16,16 +16,21 @@ public struct ElfError: Error, CustomStringConvertible, Sendable, Equatable {
     case usage
   }
 
+  /// The file the error is about.
   public var path: String
+  /// What kind of failure it is (decides how callers react).
   public var kind: Kind
+  /// What is wrong, in one sentence without the path.
   public var message: String
 
+  /// An error about the file at `path`.
   public init(_ path: String, _ kind: Kind, _ message: String) {
     self.path = path
     self.kind = kind
     self.message = message
   }
 
+  /// "PATH: MESSAGE", the one-line form printed after `elfdyn: `.
   public var description: String { "\(path): \(message)" }
 }
 

@@ -17,8 +17,10 @@ public struct LdCache: Sendable {
   private let bigEndian: Bool
   /// glibc-hwcaps subdirectory names, indexed by the low 32 bits of an extension entry's hwcap.
   let hwcapNames: [String]
+  /// The cache file this was read from.
   public let path: String
 
+  /// The number of entries.
   public var count: Int { entries.count }
 
   /// Reads and parses the file; nil when it does not exist or is not a cache (the loader then

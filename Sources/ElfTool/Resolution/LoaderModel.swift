@@ -34,7 +34,9 @@ public struct LoaderModel: Sendable {
   public let hwcaps: [String]
   /// The glibc version as (major, minor), when known.
   public let glibcVersion: (Int, Int)?
+  /// glibc: the ld.so.cache (the sysroot's under `--root`), nil when absent or unreadable.
   public let cache: LdCache?
+  /// glibc: the cache flags that match the process (class, machine, ABI).
   public let cacheFlags: Int32
   /// The libraries /etc/ld.so.preload names (loaded after LD_PRELOAD's, as glibc does).
   public let preloadFile: [String]

@@ -4,7 +4,7 @@
   import Musl
 #endif
 
-/// Why a library was loaded from where it was: the step of glibc's search that found it.
+/// Why a library was loaded from where it was: the step of the loader's search that found it.
 public enum Via: Sendable, Equatable {
   /// The input file itself.
   case input
@@ -30,7 +30,9 @@ public enum Via: Sendable, Equatable {
 
 /// A directory the search tried, and which step it belonged to.
 public struct SearchStep: Sendable, Equatable {
+  /// The directory as the target sees it (or the cache file).
   public var directory: String
+  /// The step of the search it belongs to.
   public var via: Via
 }
 
@@ -43,6 +45,7 @@ public struct LoadedObject: Sendable {
   public var path: String?
   /// The path on this machine (differs from `path` only under `--root`).
   public var hostPath: String?
+  /// The step of the search that found it (or `.notFound`, `.failed`).
   public var via: Via
   /// Why it could not be loaded (a fatal load error), nil when loaded or simply not found.
   public var error: String?
@@ -62,11 +65,14 @@ public struct LoadedObject: Sendable {
   public var filtee = false
   /// Only ever requested through DT_AUXILIARY: its absence is not an error.
   public var auxiliary = false
+  /// Its DT_SONAME.
   public var soname: String?
+  /// Its device and inode, by which the loader recognises a file loaded before.
   public var fileID: FileID?
   /// Something the loader accepts but that will not work (musl maps a library of another machine).
   public var warning: String?
 
+  /// Whether it was found and can be loaded.
   public var found: Bool { path != nil && error == nil && via != .notFound }
 
   /// The decoded file, for loaded objects.
@@ -75,9 +81,13 @@ public struct LoadedObject: Sendable {
 
 /// One dependency edge: object `from` needs `name`, which resolved to object `to`.
 public struct DependencyEdge: Sendable, Equatable {
+  /// DT_NEEDED, DT_FILTER, DT_AUXILIARY, or a preload.
   public enum Kind: Sendable, Equatable { case needed, filter, auxiliary, preload }
+  /// The name as the needing object wrote it.
   public var name: String
+  /// The index in `LoadGraph.objects` it resolved to.
   public var to: Int
+  /// Which tag (or preload) made the request.
   public var kind: Kind
   /// True when the loader found the object already loaded (by name, soname or inode) and did not search.
   public var reused: Bool
@@ -85,7 +95,9 @@ public struct DependencyEdge: Sendable, Equatable {
 
 /// The result of resolving one input like the loader.
 public struct LoadGraph: Sendable {
+  /// The input path as given.
   public var input: String
+  /// The input's PT_INTERP, nil for a library.
   public var interpreter: String?
   /// Every object once, the input first, then in the loader's load order (mapping order).
   public var objects: [LoadedObject]
@@ -115,6 +127,7 @@ public struct ResolveOptions: Sendable {
   /// The loader's rules to apply; nil: the ones the input's PT_INTERP names.
   public var loader: LoaderModel.Kind?
 
+  /// No extra directories, no preloads, no sysroot; the loader from PT_INTERP.
   public init() {}
 }
 
@@ -123,8 +136,10 @@ public struct ResolveOptions: Sendable {
 /// LD_LIBRARY_PATH, DT_RUNPATH, ld.so.cache, default directories, DF_1_NODEFLIB, dynamic string
 /// tokens, glibc-hwcaps and legacy subdirectories, class and machine checks.
 public struct Resolver: Sendable {
+  /// Where the loader looks, as given.
   public let options: ResolveOptions
 
+  /// A resolver that applies `options` to every input.
   public init(options: ResolveOptions) {
     self.options = options
   }
@@ -176,7 +191,8 @@ struct ResolveState {
     if let value = options.environmentLibraryPath {
       // musl splits at ':' and newlines and skips empty elements; glibc splits at ':' and ';' and
       // takes an empty element for the current directory.
-      dirs += system.kind == .musl ? ResolveState.splitMuslPath(value) : ResolveState.splitPath(value, semicolonToo: true)
+      dirs +=
+        system.kind == .musl ? ResolveState.splitMuslPath(value) : ResolveState.splitPath(value, semicolonToo: true)
     }
     libraryPathDirectories = dirs
   }
