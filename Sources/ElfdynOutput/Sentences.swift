@@ -43,33 +43,97 @@ public enum Sentences {
         sentences.append(
           "\(item.symbol) is defined by \(basename(library)) in \(directory), which \(referencing) does not depend on: "
             + "link \(referencing) against it")
-      case .archiveMember(let archive, let member):
+      case .archiveMember(let archive, let member, let crate):
+        let built = crate.map { ", which the build script of crate `\($0)` produced" } ?? ""
+        let fix =
+          crate.map {
+            "the fix belongs in crate `\($0)`: export the symbol from its dylib, or link the archive into the "
+              + "crate that calls it"
+          } ?? "link that archive into \(referencing), or into a library it depends on that exports the symbol"
         if sentences.isEmpty {
-          sentences.append(
-            "\(item.symbol) is defined in \(member) of the static archive \(archive), which no library of the "
-              + "closure exports it from: link that archive into \(referencing)")
+          sentences.append("\(item.symbol) is defined in \(member) of the static archive \(archive)\(built); \(fix)")
         } else {
-          sentences.append("it comes from \(member) in the static archive \(archive)")
+          sentences.append("it comes from \(member) of the static archive \(archive)\(built); \(fix)")
         }
+      case .inMissingLibrary(let name, let library):
+        sentences.append("\(item.symbol) is exported by \(library), the \(name) that was not found")
+      case .notExportedOutside(let library, let directory, let visibility, let rust):
+        let name = basename(library)
+        var sentence =
+          "\(item.symbol) is defined in \(name) in \(directory) as a \(visibility.rawValue), and \(referencing) "
+          + "does not load \(name) (did the linker's --as-needed drop it?)"
+        if rust {
+          sentence +=
+            ": a Rust dylib exports only Rust items, so C code linked into it stays local; export the symbol from "
+            + "\(name)'s crate, and link \(referencing) against \(name)"
+        } else {
+          sentence += ": give it default visibility in \(name), and link \(referencing) against \(name)"
+        }
+        sentences.append(sentence)
       }
     }
     return sentences.isEmpty ? nil : sentences.joined(separator: "; ")
   }
 
-  /// The hint for a library that was not found, from where it really is.
-  public static func hint(forMissing name: String, at location: LibraryLocation) -> String {
+  /// How the user can fix a missing library: the set-rpath command that records its directory.
+  public struct Fix: Sendable {
+    /// The input as the user named it.
+    public var input: String
+    /// The profile directory (`debug`, `release`) when the input is an output of the Cargo
+    /// project in the current directory: `elfdyn set-rpath` with no file fixes every output.
+    public var cargoProfile: String?
+    /// The library is needed by a library of the closure, not by the input itself.
+    public var neededByLibrary: Bool
+    /// A fix for `input`.
+    public init(input: String, cargoProfile: String?, neededByLibrary: Bool) {
+      self.input = input
+      self.cargoProfile = cargoProfile
+      self.neededByLibrary = neededByLibrary
+    }
+
+    var cargo: Bool { cargoProfile != nil }
+
+    /// The command line that records `directory` in the runpaths that need it.
+    func command(directory: String) -> String {
+      if let cargoProfile {
+        return "elfdyn set-rpath" + (cargoProfile == "debug" ? "" : " --profile " + shellQuoted(cargoProfile))
+      }
+      return "elfdyn set-rpath " + (neededByLibrary ? "--recursive " : "") + "-L " + shellQuoted(directory) + " "
+        + shellQuoted(input)
+    }
+  }
+
+  /// The hint for a library that was not found, from where it really is, with the command that
+  /// fixes it.
+  public static func hint(forMissing name: String, at location: LibraryLocation, fix: Fix) -> String {
     switch location {
     case .rustToolchain(let toolchain, let directory):
-      return "\(name) is the Rust standard library of toolchain \(toolchain), in \(directory); "
-        + "run `elfdyn set-rpath` to record its directory in the runpath, or set LD_LIBRARY_PATH=\(directory)"
+      return "\(name) is the Rust standard library of toolchain \(toolchain), in \(directory): "
+        + "run `\(fix.command(directory: directory))` to record it in the runpath, or set LD_LIBRARY_PATH=\(directory)"
+        + (fix.cargo ? "; `-C rpath` in RUSTFLAGS (or `rpath = true` in the Cargo profile) makes rustc record it" : "")
     case .rustToolchainMissing:
       return "\(name) is a Rust standard library that no installed toolchain has (rebuild with the "
         + "active toolchain, or install the one that built it)"
     case .directory(let directory, let cargoDeps):
       let cargo = cargoDeps ? " (a Cargo build's output)" : ""
-      return "\(name) is in \(directory)\(cargo), which is not on the search path; "
-        + "run `elfdyn set-rpath` to record it in the runpath, or set LD_LIBRARY_PATH=\(directory)"
+      var sentence =
+        "\(name) is in \(directory)\(cargo), which is not on the search path: "
+        + "run `\(fix.command(directory: directory))` to record it in the runpath, or set LD_LIBRARY_PATH=\(directory)"
+      if fix.cargo && cargoDeps {
+        sentence += "; `-C rpath` in RUSTFLAGS (or `rpath = true` in the Cargo profile) makes rustc record it"
+      }
+      return sentence
     }
+  }
+
+  /// `text` quoted for a POSIX shell when it needs quoting.
+  static func shellQuoted(_ text: String) -> String {
+    let plain = text.utf8.allSatisfy { byte in
+      (byte >= 48 && byte <= 57) || (byte >= 65 && byte <= 90) || (byte >= 97 && byte <= 122)
+        || "/._-+=,:@%".utf8.contains(byte)
+    }
+    if plain && !text.isEmpty { return text }
+    return "'" + text.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''") + "'"
   }
 
   static func basename(_ path: String) -> String {

@@ -14,17 +14,21 @@ public struct TreeRenderer {
     self.hints = hints
   }
 
-  /// "runpath", "rpath of liba.so", "ld.so.cache", ...
-  public func via(_ index: Int) -> String {
+  /// "runpath", "rpath of liba.so", "ld.so.cache", ... `shownUnder`: the object the tree shows it
+  /// under; a runpath or rpath of another object (the one that caused the load) is named.
+  public func via(_ index: Int, shownUnder parent: Int? = nil) -> String {
     let object = graph.objects[index]
     let base: String
+    let parent = parent ?? object.loader
     switch object.via {
     case .input: base = "input"
     case .direct: base = "direct"
     case .rpath(let owner):
-      base = owner == object.loader ? "rpath" : "rpath of \(graph.objects[owner].displayName)"
+      base = owner == parent ? "rpath" : "rpath of \(graph.objects[owner].displayName)"
     case .libraryPath: base = "LD_LIBRARY_PATH"
-    case .runpath: base = "runpath"
+    case .libraryPathOption: base = "-L"
+    case .runpath:
+      base = parent == object.loader ? "runpath" : "runpath of \(object.loader.map { graph.objects[$0].displayName } ?? "?")"
     case .cache: base = "ld.so.cache"
     case .defaultPath: base = "default path"
     case .interpreter: base = "interpreter"
@@ -124,15 +128,14 @@ public struct TreeRenderer {
     }
     out += "\n"
     // Iterative depth-first walk (chains thousands deep must not overflow the stack). Each object
-    // is expanded under the object that caused it to be loaded (glibc's l_loader); elsewhere it was
-    // already loaded when needed, and is shown without its subtree unless --all.
+    // is shown once, expanded where the walk first meets it; later occurrences are left out unless
+    // --all (which expands every occurrence). The rows are collected first and drawn after, since
+    // whether a row is the last of its siblings depends on what the rows after it show.
     // The walk's stack as parallel arrays of types the resolver already uses (each new generic
     // type costs the Swift runtime a metadata instantiation on first use, which shows at this size).
     var edgeLists: [[DependencyEdge]] = []
     var nexts: [Int] = []
     var parents: [Int] = []
-    // Per level below the root: 1 when that level's edge was the last of its list.
-    var lastFlags: [UInt8] = []
     var expanded = [UInt8](repeating: 0, count: graph.objects.count)
     expanded[0] = 1
     var onPath: [Int] = [0]
@@ -141,9 +144,12 @@ public struct TreeRenderer {
     edgeLists.append(roots)
     nexts.append(0)
     parents.append(0)
-    func writePrefix(_ levels: Int) {
-      for level in 0..<levels { out.bytes += lastFlags[level] == 1 ? TextBuffer.blank : TextBuffer.bar }
-    }
+    // Each row: its depth, its text after the branch, and the lines under it (one level deeper).
+    var depths: [Int] = []
+    var heads: [[UInt8]] = []
+    var notes: [[[UInt8]]] = []
+    var repeats = 0
+    var explained: Set<String> = []
     while let top = edgeLists.indices.last {
       let position = nexts[top]
       guard position < edgeLists[top].count else {
@@ -155,83 +161,150 @@ public struct TreeRenderer {
       }
       let edge = edgeLists[top][position]
       nexts[top] = position + 1
-      let isLast = position + 1 == edgeLists[top].count
       let parent = parents[top]
-      let depth = top
       let to = edge.to
       let via = graph.objects[to].via
-      writePrefix(depth)
-      out += isLast ? "└── " : "├── "
-      out += s.bold(edge.name)
       let cycle = onPath.contains(to)
-      let expandHere =
-        !cycle && (options.all || (expanded[to] == 0 && (graph.objects[to].loader == parent || edge.kind == .preload)))
+      let first = expanded[to] == 0
+      let expandHere = !cycle && (options.all || first)
+      let missing = via == .notFound || via == .failed
+      if !options.all && !first && !missing {
+        repeats += 1
+        continue
+      }
+      var row = TextBuffer()
+      row += s.bold(edge.name)
       switch via {
       case .notFound:
-        out += " "
-        out += s.red("not found")
-        if edge.kind == .auxiliary { out += s.dim(" (auxiliary filter: not required)") }
+        row += " "
+        row += s.red("not found")
+        if edge.kind == .auxiliary { row += s.dim(" (auxiliary filter: not required)") }
       case .failed:
-        out += " => "
-        out += graph.objects[to].path ?? "?"
-        out += " "
-        out += s.red("cannot be loaded: " + (graph.objects[to].error ?? "error"))
+        row += " => "
+        row += graph.objects[to].path ?? "?"
+        row += " "
+        row += s.red("cannot be loaded: " + (graph.objects[to].error ?? "error"))
       default:
         if let path = graph.objects[to].path, path != edge.name {
-          out += " => "
-          out += path
+          row += " => "
+          row += path
         }
         if expandHere {
-          out += " "
-          out += s.cyan("[" + self.via(to) + "]")
+          row += " "
+          row += s.cyan("[" + self.via(to, shownUnder: parent) + "]")
         }
         if cycle {
-          out += s.dim(" (cycle)")
+          row += s.dim(" (cycle)")
         } else if !expandHere {
-          out += s.dim(" (already loaded)")
+          row += s.dim(" (already loaded)")
         }
       }
       switch edge.kind {
-      case .filter: out += s.dim(" {filter}")
-      case .auxiliary: out += s.dim(" {auxiliary}")
-      case .preload: out += s.dim(" {preload}")
+      case .filter: row += s.dim(" {filter}")
+      case .auxiliary: row += s.dim(" {auxiliary}")
+      case .preload: row += s.dim(" {preload}")
       case .needed: break
       }
-      out += "\n"
-      // Lines under this edge: the prefix of its children.
-      lastFlags.removeLast(max(0, lastFlags.count - depth))
-      lastFlags.append(isLast ? 1 : 0)
-      if expandHere, let warning = graph.objects[to].warning {
-        writePrefix(depth + 1)
-        out += s.yellow("warning: " + warning) + "\n"
+      var lines: [[UInt8]] = []
+      func note(_ text: String) {
+        var line = TextBuffer()
+        line += text
+        lines.append(line.bytes)
       }
+      if expandHere, let warning = graph.objects[to].warning { note(s.yellow("warning: " + warning)) }
       if via == .notFound {
-        let tried = graph.objects[to].tried
-        if !tried.isEmpty {
-          writePrefix(depth + 1)
-          out += s.dim("tried: " + describeTried(tried)) + "\n"
+        // A missing library is explained where it is first met; elsewhere only named.
+        if options.all || explained.insert(edge.name).inserted {
+          let tried = graph.objects[to].tried
+          if !tried.isEmpty {
+            for (number, line) in wrap(describeTried(tried), width: 100).enumerated() {
+              note(s.dim((number == 0 ? "tried: " : "       ") + line))
+            }
+          }
+          if let hint = hints[to] { note(s.yellow("hint: " + hint)) }
+        } else {
+          row += s.dim(" (see above)")
         }
-        if let hint = hints[to] {
-          writePrefix(depth + 1)
-          out += s.yellow("hint: " + hint) + "\n"
+        expanded[to] = 1
+      }
+      var push = false
+      if expandHere && !missing {
+        expanded[to] = 1
+        let children = graph.edges[to]
+        if !children.isEmpty {
+          if let limit = options.depth, onPath.count >= limit {
+            note(s.dim("… \(children.count) more below --depth \(limit)"))
+          } else {
+            push = true
+          }
         }
-        continue
       }
-      guard expandHere else { continue }
-      expanded[to] = 1
-      let children = graph.edges[to]
-      guard !children.isEmpty else { continue }
-      if let limit = options.depth, onPath.count >= limit {
-        writePrefix(depth + 1)
-        out += s.dim("… \(children.count) more below --depth \(limit)") + "\n"
-        continue
+      depths.append(top)
+      heads.append(row.bytes)
+      notes.append(lines)
+      if push {
+        onPath.append(to)
+        edgeLists.append(graph.edges[to])
+        nexts.append(0)
+        parents.append(to)
       }
-      onPath.append(to)
-      edgeLists.append(children)
-      nexts.append(0)
-      parents.append(to)
+    }
+    // Draw: a row is the last of its siblings when the next row at its depth or above is above it.
+    var lastFlags: [UInt8] = []
+    var nextAtOrAbove = [Int](repeating: -1, count: depths.count)
+    var latest: [Int] = []
+    for row in stride(from: depths.count - 1, through: 0, by: -1) {
+      let depth = depths[row]
+      var next = -1
+      for level in 0...depth where level < latest.count && latest[level] >= 0 && (next < 0 || latest[level] < next) {
+        next = latest[level]
+      }
+      nextAtOrAbove[row] = next
+      while latest.count <= depth { latest.append(-1) }
+      latest[depth] = row
+      // Rows deeper than this one are not siblings of anything above it.
+      if latest.count > depth + 1 { latest.removeLast(latest.count - depth - 1) }
+    }
+    for row in depths.indices {
+      let depth = depths[row]
+      let next = nextAtOrAbove[row]
+      let isLast = next < 0 || depths[next] < depth
+      lastFlags.removeLast(max(0, lastFlags.count - depth))
+      for level in 0..<depth { out.bytes += lastFlags[level] == 1 ? TextBuffer.blank : TextBuffer.bar }
+      out += isLast ? "└── " : "├── "
+      out.bytes += heads[row]
+      out += "\n"
+      lastFlags.append(isLast ? 1 : 0)
+      for line in notes[row] {
+        for level in 0...depth { out.bytes += lastFlags[level] == 1 ? TextBuffer.blank : TextBuffer.bar }
+        out.bytes += line
+        out += "\n"
+      }
+    }
+    if repeats > 0 {
+      out += s.dim("(\(repeats) more reference\(repeats == 1 ? "" : "s") to libraries shown above: --all shows every one)")
+      out += "\n"
     }
     return out.bytes
+  }
+
+  /// `text` in lines of at most about `width` characters, broken after the commas of a list.
+  func wrap(_ text: String, width: Int) -> [String] {
+    var lines: [String] = []
+    var current = ""
+    for part in text.split(separator: ", ", omittingEmptySubsequences: false) {
+      let piece = String(part)
+      if current.isEmpty {
+        current = piece
+      } else if current.count + 2 + piece.count > width {
+        lines.append(current + ",")
+        current = piece
+      } else {
+        current += ", " + piece
+      }
+    }
+    lines.append(current)
+    return lines
   }
 
   /// "runpath /a, LD_LIBRARY_PATH /b, ld.so.cache, default path /lib/x86_64-linux-gnu /usr/lib/..."
@@ -243,6 +316,7 @@ public struct TreeRenderer {
       switch step.via {
       case .rpath(let owner): label = "rpath of \(graph.objects[owner].displayName)"
       case .libraryPath: label = "LD_LIBRARY_PATH"
+      case .libraryPathOption: label = "-L"
       case .runpath: label = "runpath"
       case .cache: label = "ld.so.cache"
       case .defaultPath: label = "default path"

@@ -50,6 +50,11 @@ struct CheckUndefined: ParsableCommand {
   @Option(help: "Colour: auto (on a terminal, unless NO_COLOR is set), always or never.")
   var color: ColorChoice = .auto
 
+  @Flag(
+    name: [.customShort("v"), .long],
+    help: "List every symbol a missing library would provide, not only a count and the first few.")
+  var verbose = false
+
   @OptionGroup var search: SearchOptions
 
   func run() throws {
@@ -61,6 +66,7 @@ struct CheckUndefined: ParsableCommand {
     request.archives = archives
     request.profile = profile
     request.color = color
+    request.verbose = verbose
     request.search = search.resolveOptions()
     try request.execute()
   }
@@ -76,26 +82,39 @@ struct CheckRequest {
   var archives: [String] = []
   var profile: String?
   var color: ColorChoice = .auto
+  var verbose = false
   var search = SearchOptions.defaultResolveOptions()
 
   /// Checks every input and renders the results, then exits with the status (0, 1 or 2).
   func execute() throws(ElfError) -> Never {
     var resolveOptions = search
-    let inputs = try Inputs.expand(
-      files, profile: profile, environment: currentEnvironment(), options: &resolveOptions)
+    let environment = currentEnvironment()
+    let inputs = try Inputs.expand(files, profile: profile, environment: environment, options: &resolveOptions)
     var options = CheckOptions()
     options.strict = strict
     options.unused = unused
     options.host = host
     options.archiveDirectories = archives
+    options.environment = environment
     let checker = SymbolChecker(resolver: Resolver(options: resolveOptions), options: options)
     let outcome = checker.checkAll(inputs)
     for error in outcome.errors { printError(error.description) }
-    let renderer = CheckRenderer(results: outcome.results, demangle: demangleSymbol)
+    var renderer = CheckRenderer(results: outcome.results, demangle: demangleSymbol)
+    let cwd = resolveOptions.currentDirectory
+    renderer.cargoProfile = {
+      CargoTarget.profileDirectoryName(containing: $0, environment: environment, currentDirectory: cwd)
+    }
+    var keys: [FileID: String] = [:]
+    renderer.fileKey = { path in
+      guard let id = fileID(path) else { return path }
+      if let known = keys[id] { return known }
+      keys[id] = path
+      return path
+    }
     switch format {
     case .json: write(renderer.json().serialized() + "\n")
     case .text:
-      write(renderer.text(style: Style(enabled: color.enabled()), showClean: inputs.count == 1))
+      write(renderer.text(style: Style(enabled: color.enabled()), showClean: inputs.count == 1, verbose: verbose))
       if inputs.count > 1 {
         let failing = outcome.results.filter { $0.problemCount > 0 }.count
         write(

@@ -67,6 +67,7 @@ struct TreeRequest {
 
   /// Resolves and renders every file, then exits with the status (0, 1 or 2).
   func execute() -> Never {
+    var cachedEnvironment: [String: String]?
     var graphs: [LoadGraph] = []
     let resolver = Resolver(options: search)
     // Built only when something is missing: reading the environment has its cost.
@@ -86,12 +87,23 @@ struct TreeRequest {
         continue
       }
       var hintTexts: [Int: String] = [:]
+      var cargoProfile: String??
       for index in graph.objects.indices where graph.objects[index].via == .notFound {
+        let environment = cachedEnvironment ?? currentEnvironment()
+        cachedEnvironment = environment
         if finder == nil {
-          finder = MissingLibraryFinder(environment: currentEnvironment(), currentDirectory: search.currentDirectory)
+          finder = MissingLibraryFinder(environment: environment, currentDirectory: search.currentDirectory)
+        }
+        if cargoProfile == nil {
+          cargoProfile = .some(
+            CargoTarget.profileDirectoryName(
+              containing: file, environment: environment, currentDirectory: search.currentDirectory))
         }
         if let location = finder?.location(of: index, in: graph) {
-          hintTexts[index] = Sentences.hint(forMissing: graph.objects[index].name, at: location)
+          let object = graph.objects[index]
+          let fix = Sentences.Fix(
+            input: file, cargoProfile: cargoProfile ?? nil, neededByLibrary: !object.neededBy.contains(0))
+          hintTexts[index] = Sentences.hint(forMissing: object.name, at: location, fix: fix)
         }
       }
       let renderer = TreeRenderer(graph: graph, hints: hintTexts)

@@ -16,7 +16,11 @@ import Testing
     let demo = try Self.demo()
     let result = try elfdyn(["tree", "-L", demo.deps, "-L", demo.toolchain, demo.app])
     #expect(result.status == 0, "\(result.stderr)")
-    #expect(result.stdout.contains("libgreet.so => \(demo.deps)/libgreet.so [LD_LIBRARY_PATH]"))
+    #expect(result.stdout.contains("libgreet.so => \(demo.deps)/libgreet.so [-L]"))
+    // The environment's LD_LIBRARY_PATH has its own tag.
+    let environment = try elfdyn(
+      ["tree", "-L", demo.toolchain, demo.app], environment: ["LD_LIBRARY_PATH": demo.deps])
+    #expect(environment.stdout.contains("libgreet.so => \(demo.deps)/libgreet.so [LD_LIBRARY_PATH]"))
     #expect(result.stderr.isEmpty)
   }
 
@@ -55,7 +59,7 @@ import Testing
     #expect(first["needed"] as? [String] == ["libgreet.so", "libruntime.so.1", "libc.so.6"])
     let greet = try #require(tree.object(named: "libgreet.so"))
     #expect(greet["found"] as? Bool == true)
-    #expect(greet["via"] as? String == "LD_LIBRARY_PATH")
+    #expect(greet["via"] as? String == "-L")
     #expect(greet["neededBy"] as? [String] == [demo.app])
     #expect(greet["error"] == nil)
     let runtime = try #require(tree.object(named: "libruntime.so.1"))
@@ -88,12 +92,23 @@ import Testing
     #expect(shallow.stdout.contains("more below --depth 1"))
   }
 
-  @Test func allExpandsRepeatedLibraries() throws {
+  /// By default each object is shown once, where the walk first meets it (libc.so.6 is never
+  /// marked as seen before it is shown); --all expands every occurrence.
+  @Test func eachObjectOnceUnlessAll() throws {
     let plain = try elfdyn(["tree", "/usr/bin/ls"])
     let all = try elfdyn(["tree", "--all", "/usr/bin/ls"])
-    #expect(plain.stdout.contains("(already loaded)"))
+    #expect(!plain.stdout.contains("(already loaded)"))
+    let libc = plain.stdout.split(separator: "\n").filter { $0.contains("libc.so.6") }
+    #expect(libc.count == 1)
+    #expect(libc.first?.contains("[ld.so.cache]") == true)
+    #expect(plain.stdout.contains("more reference"))
     #expect(!all.stdout.contains("(already loaded)"))
-    #expect(all.stdout.split(separator: "\n").count > plain.stdout.split(separator: "\n").count)
+    #expect(all.stdout.split(separator: "\n").filter { $0.contains("libc.so.6") }.count > 1)
+    // Every line but the first is drawn under a branch: no row is cut off by a wrong last marker.
+    for line in plain.stdout.split(separator: "\n").dropFirst() where !line.hasPrefix("(") {
+      #expect(line.hasPrefix("├── ") || line.hasPrefix("└── ") || line.hasPrefix("│   ") || line.hasPrefix("    "))
+    }
+    #expect(plain.stdout.split(separator: "\n").dropFirst().first { $0.hasPrefix("└── ") } != nil)
   }
 
   @Test func colourOnlyWhenAsked() throws {

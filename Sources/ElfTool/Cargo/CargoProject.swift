@@ -38,6 +38,25 @@ public struct CargoTarget: Sendable {
   }
 }
 
+extension CargoTarget {
+  /// The profile directory name (`debug`, `release`, ...) of the Cargo project in
+  /// `currentDirectory` whose output `path` is (in it, or in its deps/ or examples/), nil when it
+  /// is not an output of that project.
+  public static func profileDirectoryName(
+    containing path: String, environment: [String: String], currentDirectory: String
+  ) -> String? {
+    let target = CargoProject.targetDirectory(environment: environment, cwd: currentDirectory)
+    guard let realTarget = Paths.realPath(target),
+      let real = Paths.realPath(path.hasPrefix("/") ? path : Paths.join(currentDirectory, path)),
+      real.hasPrefix(realTarget + "/")
+    else { return nil }
+    let rest = real.dropFirst(realTarget.count + 1).split(separator: "/")
+    guard rest.count >= 2, rest.count <= 3 else { return nil }
+    if rest.count == 3 && rest[1] != "deps" && rest[1] != "examples" { return nil }
+    return String(rest[0])
+  }
+}
+
 /// Where a Cargo build puts things.
 enum CargoProject {
   /// CARGO_TARGET_DIR, else ./target.
@@ -102,6 +121,18 @@ enum CargoProject {
       archives += listDirectory(out).sorted().filter { $0.hasSuffix(".a") }.map { Paths.join(out, $0) }
     }
     return archives
+  }
+
+  /// The Cargo package whose build script made `path` (a file under
+  /// `target/<profile>/build/<package>-<hash>/`), nil when the path is not under such a directory.
+  public static func buildScriptPackage(of path: String) -> String? {
+    let parts = path.split(separator: "/")
+    guard let build = parts.lastIndex(of: "build"), build + 1 < parts.count - 1 else { return nil }
+    let directory = parts[build + 1]
+    guard let dash = directory.lastIndex(of: "-") else { return nil }
+    let hash = directory[directory.index(after: dash)...]
+    guard hash.count >= 8, hash.allSatisfy(\.isHexDigit) else { return nil }
+    return String(directory[..<dash])
   }
 }
 

@@ -10,6 +10,16 @@ public enum LibraryLocation: Sendable, Equatable {
   case directory(String, cargoDeps: Bool)
 }
 
+extension LibraryLocation {
+  /// The file `name` is at this location, nil when no installed toolchain has it.
+  public func path(of name: String) -> String? {
+    switch self {
+    case .rustToolchain(_, let directory), .directory(let directory, _): return Paths.join(directory, name)
+    case .rustToolchainMissing: return nil
+    }
+  }
+}
+
 /// Finds where missing libraries are.
 public struct MissingLibraryFinder: Sendable {
   let environment: [String: String]
@@ -56,6 +66,9 @@ public struct MissingLibraryFinder: Sendable {
       if dir.hasSuffix("/deps") || dir.hasSuffix("/examples") {
         add(Paths.directory(of: dir, cwd: currentDirectory))
       }
+      // An installation prefix: PREFIX/bin/prog with its libraries in PREFIX/lib (or lib64).
+      let parent = Paths.directory(of: dir, cwd: currentDirectory)
+      for sibling in ["lib", "lib64"] where parent != dir { add(Paths.join(parent, sibling)) }
     }
     let targetDir = CargoProject.targetDirectory(environment: environment, cwd: currentDirectory)
     for profile in ["dev", "release"] {

@@ -104,7 +104,7 @@ func isDirectory(_ path: String) -> Bool {
 func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
 
 /// Device and inode of `path` (following symlinks), nil when it does not exist.
-func fileID(_ path: String) -> FileID? {
+public func fileID(_ path: String) -> FileID? {
   var st = stat()
   guard stat(path, &st) == 0 else { return nil }
   return FileID(device: UInt64(st.st_dev), inode: UInt64(st.st_ino))

@@ -12,8 +12,10 @@ public enum Via: Sendable, Equatable {
   case direct
   /// DT_RPATH of the object at this index (the needing object or one of its loaders).
   case rpath(owner: Int)
-  /// LD_LIBRARY_PATH (or `-L`).
+  /// LD_LIBRARY_PATH.
   case libraryPath
+  /// A directory given with `-L` (searched like LD_LIBRARY_PATH, before it).
+  case libraryPathOption
   /// The needing object's DT_RUNPATH.
   case runpath
   /// /etc/ld.so.cache.
@@ -183,11 +185,14 @@ struct ResolveState {
   /// Search directories (host paths) → the subdirectories (incl. "") that exist there.
   var subdirectoryCache: [String: [String]] = [:]
   let libraryPathDirectories: [String]
+  /// How many of `libraryPathDirectories` come from `-L` (they come first).
+  let optionDirectoryCount: Int
 
   init(options: ResolveOptions, system: LoaderModel) {
     self.options = options
     self.system = system
     var dirs = options.libraryPath
+    optionDirectoryCount = dirs.count
     if let value = options.environmentLibraryPath {
       // musl splits at ':' and newlines and skips empty elements; glibc splits at ':' and ';' and
       // takes an empty element for the current directory.
@@ -518,7 +523,11 @@ struct ResolveState {
   /// loaded, then the system path. No cache, no hardware subdirectories.
   private mutating func searchMusl(_ name: String, loader: Int) -> Outcome {
     var tried: [SearchStep] = []
-    let library = libraryPathDirectories.filter { !$0.isEmpty }
+    let options = libraryPathDirectories.prefix(optionDirectoryCount).filter { !$0.isEmpty }
+    if let outcome = tryDirectories(options, name: name, via: .libraryPathOption, loader: loader, tried: &tried) {
+      return outcome
+    }
+    let library = libraryPathDirectories.dropFirst(optionDirectoryCount).filter { !$0.isEmpty }
     if let outcome = tryDirectories(library, name: name, via: .libraryPath, loader: loader, tried: &tried) {
       return outcome
     }
@@ -565,7 +574,15 @@ struct ResolveState {
     }
     // 2. LD_LIBRARY_PATH (and -L).
     if !libraryPathDirectories.isEmpty {
-      let dirs = libraryPathDirectories.compactMap { expandTokens($0, owner: 0, emptyMeansCurrent: true) }
+      let options = libraryPathDirectories.prefix(optionDirectoryCount).compactMap {
+        expandTokens($0, owner: 0, emptyMeansCurrent: true)
+      }
+      if let outcome = tryDirectories(options, name: name, via: .libraryPathOption, loader: loader, tried: &tried) {
+        return outcome
+      }
+      let dirs = libraryPathDirectories.dropFirst(optionDirectoryCount).compactMap {
+        expandTokens($0, owner: 0, emptyMeansCurrent: true)
+      }
       if let outcome = tryDirectories(dirs, name: name, via: .libraryPath, loader: loader, tried: &tried) {
         return outcome
       }

@@ -147,9 +147,10 @@ public final class SymbolChecker: Sendable {
           UnusedDependency(name: needed, path: scope[target].path ?? needed, neededBy: scope[first].path ?? ""))
       }
     }
+    attributeToMissingLibraries(&result, graph: graph)
     let unexplained = result.undefined.indices.filter {
       if case .indirect = result.undefined[$0].kind { return false }
-      return true
+      return !result.undefined[$0].isInMissingLibrary
     }
     if !unexplained.isEmpty {
       let context = DefinitionFinder.Context(
@@ -161,6 +162,42 @@ public final class SymbolChecker: Sendable {
       for (position, index) in unexplained.enumerated() { result.undefined[index].definitions = found[position] }
     }
     return result
+  }
+
+  /// Libraries that were not found but are where elfdyn can see them (next to the objects, in a
+  /// Cargo deps directory, in the Rust toolchain): the unresolved symbols they export are
+  /// unresolved only because they are missing, and are attributed to them.
+  private func attributeToMissingLibraries(_ result: inout CheckResult, graph: LoadGraph) {
+    guard !result.missingLibraries.isEmpty else { return }
+    let finder = MissingLibraryFinder(
+      environment: options.environment, currentDirectory: resolver.options.currentDirectory)
+    var located: [(name: String, path: String, table: SymbolTable)] = []
+    for index in graph.objects.indices where graph.objects[index].via == .notFound {
+      let name = graph.objects[index].name
+      guard let location = finder.location(of: index, in: graph) else { continue }
+      for entry in result.missingLibraries.indices where result.missingLibraries[entry].name == name {
+        result.missingLibraries[entry].location = location
+      }
+      // A library that cannot be read (or is of another machine) says nothing about symbols.
+      guard let path = location.path(of: name), let file = try? ElfFile(path: path),
+        file.identity.canLoad(into: graph.loader.identity), case .success(let table) = self.table(file)
+      else { continue }
+      located.append((name, path, table))
+    }
+    guard !located.isEmpty else { return }
+    for index in result.undefined.indices where result.undefined[index].kind == .unresolved {
+      let item = result.undefined[index]
+      guard let library = located.first(where: { $0.table.exports(item.symbol, version: item.version) }) else {
+        continue
+      }
+      result.undefined[index].definitions = [.inMissingLibrary(name: library.name, library: library.path)]
+      for entry in result.missingLibraries.indices
+      where result.missingLibraries[entry].name == library.name
+        && !result.missingLibraries[entry].wouldProvide.contains(item.symbol)
+      {
+        result.missingLibraries[entry].wouldProvide.append(item.symbol)
+      }
+    }
   }
 
   struct ObjectReport {

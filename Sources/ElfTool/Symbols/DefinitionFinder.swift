@@ -56,9 +56,13 @@ struct DefinitionFinder {
     if !otherVersions.isEmpty { facts.append(.otherVersions(otherVersions)) }
     for library in valueless { facts.append(.noValue(library: library)) }
 
-    // 3. Exported by a library outside the closure, next to the objects or on the search path.
+    // 3. Exported by a library outside the closure, next to the objects or on the search path
+    //    (the file of a needed library that was not found, or one nothing needs); else defined
+    //    there without being exported (a library `--as-needed` dropped from DT_NEEDED).
     if facts.isEmpty {
       let inScope = Set(scope.compactMap(\.fileID))
+      let missing = Set(context.graph.objects.filter { $0.via == .notFound }.map(\.name))
+      var unexported: DefinitionFact?
       search: for dir in siblingDirectories(item, context) {
         for file in libraries(in: dir) where !inScope.contains(file.fileID) {
           guard case .success(let table) = context.checker.table(file) else { continue }
@@ -77,17 +81,27 @@ struct DefinitionFinder {
             }
           }
           if exported {
-            facts.append(.exportedOutside(library: file.path, directory: dir))
+            let names = [Paths.basename(file.path)] + (file.dynamic?.soname.map { [$0] } ?? [])
+            if let name = names.first(where: { missing.contains($0) }) {
+              facts.append(.inMissingLibrary(name: name, library: file.path))
+            } else {
+              facts.append(.exportedOutside(library: file.path, directory: dir))
+            }
             break search
+          }
+          if unexported == nil, let kind = localDefinition(item.symbol, in: table) {
+            unexported = .notExportedOutside(library: file.path, directory: dir, visibility: kind, rust: isRust(file))
           }
         }
       }
+      if facts.isEmpty, let unexported { facts.append(unexported) }
     }
 
     // 4. A member of a static archive (said even when a local copy was found: it names the
     //    archive that put it there).
     if let (archive, member) = archiveMember(item.symbol, context) {
-      facts.append(.archiveMember(archive: archive, member: member))
+      facts.append(
+        .archiveMember(archive: archive, member: member, crate: CargoProject.buildScriptPackage(of: archive)))
     }
     return facts
   }
@@ -185,6 +199,26 @@ extension SymbolTable {
         }
       }
       return result
+    }
+  }
+
+  /// Whether the object exports a usable definition of `name` that a reference with `version`
+  /// (nil: unversioned) can bind to.
+  func exports(_ name: String, version: String?) -> Bool {
+    withView { view in
+      for (index, symbol) in candidates(named: name) {
+        guard symbol.isDefined, symbol.hasUsableValue, symbol.type.isLoaderVisible, symbol.binding.isExported,
+          !symbol.visibility.isLocal
+        else { continue }
+        guard view.hasVersions else { return true }
+        let raw = view.versionIndex(index)
+        if let version {
+          if definedVersion(raw.index)?.name == version || raw.isBaseVersion { return true }
+        } else if !raw.isHidden {
+          return true
+        }
+      }
+      return false
     }
   }
 

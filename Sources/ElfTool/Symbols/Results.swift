@@ -12,6 +12,9 @@ public struct CheckOptions: Sendable {
   public var archiveDirectories: [String] = []
   /// Check the inputs as plugins loaded into this executable (its scope first).
   public var host: String?
+  /// The environment Cargo and rustup settings are read from, to find where missing libraries are
+  /// (CARGO_TARGET_DIR, RUSTUP_HOME, ...).
+  public var environment: [String: String] = [:]
   /// Every option at its default.
   public init() {}
 }
@@ -52,8 +55,15 @@ public enum DefinitionFact: Sendable, Equatable {
   case noValue(library: String)
   /// Exported by `library`, in `directory`, which the closure does not load.
   case exportedOutside(library: String, directory: String)
-  /// A member of a static archive defines it.
-  case archiveMember(archive: String, member: String)
+  /// A member of a static archive defines it. `crate`: the Cargo package whose build script
+  /// produced the archive (`target/<profile>/build/<crate>-<hash>/`), when it is one.
+  case archiveMember(archive: String, member: String, crate: String?)
+  /// Exported by `library` (a path), the file a needed library that was not found would be: the
+  /// symbol is unresolved only because that library is missing (`name`: the DT_NEEDED name).
+  case inMissingLibrary(name: String, library: String)
+  /// Defined but not exported (`visibility`) in `library`, in `directory`, which the closure does
+  /// not load (a library `--as-needed` may have dropped). `rust`: a Rust dylib.
+  case notExportedOutside(library: String, directory: String, visibility: LocalDefinition, rust: Bool)
 }
 
 /// How a definition is kept from being exported.
@@ -96,6 +106,10 @@ public struct MissingLibrary: Sendable, Equatable {
   public var neededBy: String
   /// Why it cannot be loaded, when it was found but is broken.
   public var error: String?
+  /// Where the library actually is, when elfdyn found it off the search path.
+  public var location: LibraryLocation?
+  /// The unresolved symbols that library exports: unresolved only because it is missing.
+  public var wouldProvide: [String] = []
 }
 
 /// A direct dependency the object takes no symbol from (--unused).
@@ -138,4 +152,19 @@ public struct CheckResult: Sendable {
   public var problemCount: Int {
     undefined.count + missingVersions.filter { !$0.weak }.count + missingLibraries.count + unchecked.count
   }
+
+  /// The problems that have a cause of their own: `problemCount` without the symbols that are
+  /// unresolved only because a library is missing (that library is the cause).
+  public var rootCauseCount: Int { problemCount - undefined.filter(\.isInMissingLibrary).count }
+}
+
+extension UnresolvedSymbol {
+  /// The DT_NEEDED name of the missing library that would provide the symbol, nil when none does.
+  public var missingLibrary: String? {
+    for fact in definitions { if case .inMissingLibrary(let name, _) = fact { return name } }
+    return nil
+  }
+
+  /// Whether the symbol is unresolved only because a needed library is missing.
+  public var isInMissingLibrary: Bool { missingLibrary != nil }
 }
