@@ -97,7 +97,7 @@ import Testing
   @Test func matrixWasBuilt() throws {
     _ = try Fixtures.requireTestBinaries()
     #expect(Self.cases.count >= 50, "only \(Self.cases.count) cases in patch/cases.tsv")
-    for linker in ["bfd", "gold", "lld", "mold"] {
+    for linker in ["bfd", "gold", "lld", "mold", "lld21"] {
       #expect(Self.cases.contains { $0.linker == linker }, "no \(linker) case")
     }
     for arch in ["aarch64", "s390x", "powerpc64", "powerpc64le", "i686", "riscv64", "armv7"] {
