@@ -5,7 +5,9 @@
 # GNU ld (bfd), gold, lld and mold, as PIE, non-PIE and shared objects, with max-page-size
 # 4K/16K/64K, -z separate-code / noseparate-code, -z relro / norelro, --hash-style gnu/sysv/both,
 # DT_RUNPATH or DT_RPATH or none; and shared objects for aarch64, s390x, powerpc64, powerpc64le,
-# i686, riscv64 and armv7 built by the toolchain's clang and lld with no sysroot.
+# i686, riscv64 and armv7 built by the toolchain's clang and lld with no sysroot; and libraries linked
+# by the toolchain's lld 21 (x86-64, aarch64, i686, riscv64, armv7), whose PT_GNU_RELRO segment holds
+# only .dynamic and lld's .relro_padding.
 #
 # Every x86-64 file needs libpdep.so, which lives in OUTDIR/patch/dep and is on no search path:
 # it runs (programs: `FILE --version`; libraries: `dlopen-check FILE`) only once a runpath finds it.
@@ -112,6 +114,34 @@ done
 mkdir -p "$OUT/lld-shared-aarch64-page4096" && mv "$OUT/lld-shared-aarch64-page4096.so" "$OUT/lld-shared-aarch64-page4096/libforeign.so"
 printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' lld-shared-aarch64-page4096 lld shared aarch64 no none \
   "$OUT/lld-shared-aarch64-page4096/libforeign.so" >>"$MANIFEST"
+
+# The toolchain's lld 21 lays out PT_GNU_RELRO with a .relro_padding section; a library of only code
+# and a call into libpdep.so has nothing but .dynamic in that segment, so moving .dynamic must not
+# leave a writable segment with no writable section. x86-64 (runnable) and four foreign machines,
+# with and without a runpath; the foreign ones need a libpdep.so of their own machine.
+for target in x86_64-linux-gnu aarch64-linux-gnu i686-linux-gnu riscv64-linux-gnu armv7-linux-gnueabihf; do
+  arch=${target%%-*}
+  depdir=$OUT/dep
+  runnable=yes
+  if [ "$arch" != x86_64 ]; then
+    depdir=$OUT/lld21-dep/$arch
+    runnable=no
+    mkdir -p "$depdir"
+    "$CLANG" --target=$target -nostdlib -shared -fPIC -fuse-ld=lld -O1 -o "$depdir/libpdep.so" \
+      -Wl,-soname,libpdep.so "$SRC/dep.c"
+  fi
+  for variant in none runpath; do
+    name=lld21-shared-$arch-$variant
+    dir=$OUT/$name
+    mkdir -p "$dir"
+    extra=()
+    [ $variant = runpath ] && extra=(-Wl,-rpath,/opt/old/lib)
+    "$CLANG" --target=$target -nostdlib -shared -fPIC -fuse-ld=lld -O1 -o "$dir/libplib.so" \
+      -Wl,-soname,libplib.so "${extra[@]}" "$SRC/lld21.c" -L"$depdir" -lpdep
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" lld21 shared "$arch" "$runnable" "$variant" "$dir/libplib.so" \
+      >>"$MANIFEST"
+  done
+done
 
 # A file that is not ELF, and a linker script.
 printf 'this is not an ELF file, only text that is long enough to have a header\n' >"$OUT/not-elf"

@@ -1,8 +1,8 @@
 import ElfTool
 
-/// Renders `set-rpath` outcomes: a few lines of text per file, or one JSON object per file per line.
+/// Renders `set-rpath` outcomes: a few lines of text per file, or one JSON document per run.
 public enum SetRpathRenderer {
-  /// One file's outcome as text lines: the change (before → after), and with `verbose` where each entry comes from.
+  /// The text block of one file: what was done, the entries, details and warnings.
   public static func text(_ outcome: SetRpathOutcome, style: Style, verbose: Bool = true) -> String {
     let file = style.bold(outcome.file)
     func show(_ tag: RunpathTag?, _ value: String?) -> String {
@@ -20,7 +20,9 @@ public enum SetRpathRenderer {
       for source in outcome.sources { out += "  \(source.library) => \(source.path)\n" }
       return out
     case .unchanged:
-      out += "\(file): " + style.dim("unchanged") + ", \(show(outcome.tag ?? outcome.beforeTag, outcome.after))\n"
+      let value =
+        outcome.after == nil ? style.dim("(no runpath)") : "(\(show(outcome.tag ?? outcome.beforeTag, outcome.after)))"
+      out += "\(file): " + style.dim("unchanged") + " \(value)\n"
     case .written, .planned:
       let verb = outcome.status == .planned ? style.yellow("would change") : style.green("changed")
       let strategy = outcome.strategy.map { "\($0.rawValue), " } ?? ""
@@ -34,6 +36,11 @@ public enum SetRpathRenderer {
         out += style.dim("  \(source.entry) finds \(source.library) (\(source.path))") + "\n"
       }
       for detail in outcome.details { out += style.dim("  - \(detail)") + "\n" }
+      for library in outcome.broken {
+        out +=
+          style.red("  warning: ")
+          + "\(library) is no longer found with the new value (it was found before); the file will not load\n"
+      }
       if !outcome.missing.isEmpty {
         out += style.yellow("  not found (left out): \(outcome.missing.joined(separator: ", "))") + "\n"
       }
@@ -41,7 +48,13 @@ public enum SetRpathRenderer {
     return out
   }
 
-  /// One file's outcome as a JSON object.
+  /// The one JSON document of a run: `{"results": [outcome, ...]}`, the same shape for one input
+  /// or many.
+  public static func json(_ outcomes: [SetRpathOutcome]) -> JSONValue {
+    .object([("results", .array(outcomes.map(json)))])
+  }
+
+  /// One file's outcome as a JSON object (see docs/set-rpath.md for the fields).
   public static func json(_ outcome: SetRpathOutcome) -> JSONValue {
     .object([
       ("file", .string(outcome.file)),
@@ -64,6 +77,8 @@ public enum SetRpathRenderer {
           })
       ),
       ("missing", .array(outcome.missing.map { .string($0) })),
+      ("kept", .array(outcome.kept.map { .string($0) })),
+      ("broken", .array(outcome.broken.map { .string($0) })),
       ("error", .optional(outcome.error)),
     ])
   }

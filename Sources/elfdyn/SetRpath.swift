@@ -35,8 +35,12 @@ struct SetRpath: ParsableCommand {
         elfdyn set-rpath --add /opt/vendor/lib --tag rpath libx.so
         elfdyn set-rpath --print /usr/bin/* 2>/dev/null
 
-      Exit status: 0 done (or nothing to do), 1 some file could not be fixed (a library not found), \
-      2 bad input or usage.
+      Only files you may write are changed, keeping owner, group, mode, times and extended attributes \
+      (file capabilities included). A computed value keeps the old entries no needed library uses (they \
+      may serve dlopen; --shrink drops them). --rpath, --add, --remove and --tag need explicit files.
+
+      Exit status: 0 done (or nothing to do), 1 some file could not be fixed (a library not found) or \
+      the new value leaves a library that was found unresolved, 2 bad input or usage.
       """)
 
   @Argument(
@@ -53,7 +57,7 @@ struct SetRpath: ParsableCommand {
   @Flag(help: "Delete the DT_RUNPATH / DT_RPATH entry.")
   var remove = false
 
-  @Flag(help: "Drop the entries from which no needed library is found.")
+  @Flag(help: "Drop the entries from which no needed library is found (computed values keep them).")
   var shrink = false
 
   @Flag(help: "Print the current value; change nothing.")
@@ -91,7 +95,7 @@ struct SetRpath: ParsableCommand {
   @Flag(help: "Write into the file's own inode (keeps hard links) instead of replacing it; not atomic against a crash.")
   var inPlace = false
 
-  @Option(help: "Output format: text, or json (one object per file, one per line).")
+  @Option(help: "Output format: text, or json (one document: {\"results\": [one object per file]}).")
   var format: SetRpathFormat = .text
 
   @Option(help: "Colour: auto (on a terminal, unless NO_COLOR is set), always or never.")
@@ -111,6 +115,11 @@ struct SetRpath: ParsableCommand {
       throw ValidationError("--print changes nothing; leave out --dry-run, --in-place and --tag.")
     }
     if remove && tag != nil { throw ValidationError("--remove deletes both kinds; leave out --tag.") }
+    if files.isEmpty && (rpath != nil || !add.isEmpty || remove || tag != nil) {
+      throw ValidationError(
+        "--rpath, --add, --remove and --tag need the files to change; with no file every output of the Cargo "
+          + "target directory would get the same value.")
+    }
     if profile != nil && !files.isEmpty {
       throw ValidationError("--profile chooses the Cargo target directory; it cannot be combined with files.")
     }
@@ -147,13 +156,12 @@ struct SetRpath: ParsableCommand {
     var outcomes: [SetRpathOutcome] = []
     try ElfTool.SetRpath(request: request).run { outcome in
       outcomes.append(outcome)
-      switch format {
-      case .json: write(SetRpathRenderer.json(outcome).serialized() + "\n")
-      case .text:
+      if format == .text {
         let text = SetRpathRenderer.text(outcome, style: style)
         if outcome.status == .failed { writeAll(2, text) } else { write(text) }
       }
     }
+    if format == .json { write(SetRpathRenderer.json(outcomes).serialized() + "\n") }
     let status = ElfTool.SetRpath.exitStatus(outcomes)
     if status != 0 { throw ExitCode(status) }
   }

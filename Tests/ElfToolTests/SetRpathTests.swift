@@ -80,24 +80,41 @@ import Testing
     return result.status == 0 && result.stdout.contains("patchtest 1.0 (dep 42)")
   }
 
-  static func jsonLines(_ output: String) throws -> [[String: Any]] {
-    try output.split(separator: "\n").map {
-      try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any], "not JSON: \($0)")
+  /// One file of `set-rpath --format json`.
+  struct Outcome: Decodable, CustomStringConvertible {
+    struct Entry: Decodable {
+      var library, path, entry: String
     }
+    var file, status: String
+    var fromClosure: Bool
+    var before, beforeTag, after, tag, strategy: String?
+    var originalSize, newSize, bytesAdded: Int
+    var details: [String]
+    var entries: [Entry]
+    var missing, kept, broken: [String]
+    var error: String?
+    var description: String { "\(file): \(status) \(strategy ?? "-") \(details) \(error ?? "")" }
   }
 
-  /// `set-rpath --format json ARGS`: the status and the one object per file.
+  /// The one JSON document of a run.
+  struct Document: Decodable {
+    var results: [Outcome]
+  }
+
+  /// `set-rpath --format json ARGS`: the status and the outcome of each file, from the run's one
+  /// JSON document.
   static func setRpath(_ arguments: [String], cwd: String? = nil, environment: [String: String] = [:]) throws
-    -> (RunResult, [[String: Any]])
+    -> (RunResult, [Outcome])
   {
     let result = try elfdyn(["set-rpath", "--format", "json"] + arguments, environment: environment, cwd: cwd)
-    return (result, try jsonLines(result.stdout))
+    let document = try JSONDecoder().decode(Document.self, from: Data(result.stdout.utf8))
+    return (result, document.results)
   }
 
   @Test func matrixWasBuilt() throws {
     _ = try Fixtures.requireTestBinaries()
     #expect(Self.cases.count >= 50, "only \(Self.cases.count) cases in patch/cases.tsv")
-    for linker in ["bfd", "gold", "lld", "mold"] {
+    for linker in ["bfd", "gold", "lld", "mold", "lld21"] {
       #expect(Self.cases.contains { $0.linker == linker }, "no \(linker) case")
     }
     for arch in ["aarch64", "s390x", "powerpc64", "powerpc64le", "i686", "riscv64", "armv7"] {
@@ -117,8 +134,8 @@ import Testing
     let (result, outcomes) = try Self.setRpath(["--rpath", Self.longValue, file])
     #expect(result.status == 0, "\(result.stdout) \(result.stderr)")
     let outcome = try #require(outcomes.first)
-    #expect(outcome["status"] as? String == "written")
-    let added = try #require(outcome["bytesAdded"] as? Int)
+    #expect(outcome.status == "written")
+    let added = outcome.bytesAdded
     #expect(added == Self.bytes(file).count - originalSize)
     // Never a page of padding: the string, a copy of .dynstr (and .dynamic), a few headers.
     #expect(added < 4096, "\(testCase): \(added) bytes added")
@@ -145,7 +162,7 @@ import Testing
     let snapshot = Self.bytes(file)
     let (again, second) = try Self.setRpath(["--rpath", Self.longValue, file])
     #expect(again.status == 0)
-    #expect(second.first?["status"] as? String == "unchanged")
+    #expect(second.first?.status == "unchanged")
     #expect(Self.bytes(file) == snapshot)
 
     // A repeated, longer edit reuses the segment the first one added.
@@ -176,8 +193,8 @@ import Testing
     let size = Self.bytes(file).count
     let (result, outcomes) = try Self.setRpath(["--rpath", "$ORIGIN/d", file])
     #expect(result.status == 0)
-    #expect(outcomes.first?["strategy"] as? String == "in-place")
-    #expect(outcomes.first?["bytesAdded"] as? Int == 0)
+    #expect(outcomes.first?.strategy == "in-place")
+    #expect(outcomes.first?.bytesAdded == 0)
     #expect(Self.bytes(file).count == size)
     #expect(try Self.readelfRunpath(file) == "$ORIGIN/d")
     #expect(try Self.works(file, kind: "pie"))
@@ -189,8 +206,8 @@ import Testing
     let (result, outcomes) = try Self.setRpath(["--rpath", "$ORIGIN/../dep", file])
     #expect(result.status == 0)
     let outcome = try #require(outcomes.first)
-    #expect(outcome["strategy"] as? String == "spare-slot")
-    let details = outcome["details"] as? [String] ?? []
+    #expect(outcome.strategy == "spare-slot")
+    let details = outcome.details
     #expect(details.contains { $0.contains("spare DT_NULL slot") })
     #expect(!details.contains { $0.contains(".dynamic and .dynstr") }, ".dynamic should stay where it is")
     #expect(try Self.works(file, kind: "pie"))
@@ -202,8 +219,8 @@ import Testing
     let (result, outcomes) = try Self.setRpath(["--rpath", "$ORIGIN/../dep", file])
     #expect(result.status == 0)
     let outcome = try #require(outcomes.first)
-    #expect(outcome["strategy"] as? String == "new-segment")
-    let details = outcome["details"] as? [String] ?? []
+    #expect(outcome.strategy == "new-segment")
+    let details = outcome.details
     #expect(details.contains { $0.contains(".dynamic and .dynstr were copied to a new RW PT_LOAD") }, "\(details)")
     #expect(try Self.works(file, kind: "pie"))
     // PT_DYNAMIC points at the moved copy, which a writable PT_LOAD maps; _DYNAMIC follows it.
@@ -223,7 +240,7 @@ import Testing
     let size = Self.bytes(file).count
     let (result, outcomes) = try Self.setRpath(["--rpath", "$ORIGIN/../dep:/second/longer/value", file])
     #expect(result.status == 0)
-    #expect(outcomes.first?["strategy"] as? String == "grow-segment")
+    #expect(outcomes.first?.strategy == "grow-segment")
     // The old string was the segment's last: the new one replaced it.
     #expect(Self.bytes(file).count - size == "/second/longer/value".utf8.count - "/first".utf8.count)
     #expect(try Self.works(file, kind: "shared"))
@@ -231,7 +248,7 @@ import Testing
     let grownSize = Self.bytes(file).count
     let (shorter, shorterOutcome) = try Self.setRpath(["--rpath", "$ORIGIN/../dep", file])
     #expect(shorter.status == 0)
-    #expect(shorterOutcome.first?["strategy"] as? String == "in-place")
+    #expect(shorterOutcome.first?.strategy == "in-place")
     let (longer, _) = try Self.setRpath(["--rpath", "$ORIGIN/../dep:/second/longer/value", file])
     #expect(longer.status == 0)
     #expect(Self.bytes(file).count == grownSize)
@@ -243,13 +260,13 @@ import Testing
     defer { try? FileManager.default.removeItem(atPath: work) }
     let (result, outcomes) = try Self.setRpath(["--remove", file])
     #expect(result.status == 0)
-    #expect(outcomes.first?["strategy"] as? String == "in-place")
+    #expect(outcomes.first?.strategy == "in-place")
     #expect(try Self.readelfRunpath(file) == nil)
     #expect(try Self.lint(file).subtracting(try Self.lint(try matrixCase("gold-shared-runpath").path)).isEmpty)
     let snapshot = Self.bytes(file)
     let (again, second) = try Self.setRpath(["--remove", file])
     #expect(again.status == 0)
-    #expect(second.first?["status"] as? String == "unchanged")
+    #expect(second.first?.status == "unchanged")
     #expect(Self.bytes(file) == snapshot)
   }
 
@@ -262,7 +279,7 @@ import Testing
     #expect(dynamic.contains("(RPATH)") && !dynamic.contains("(RUNPATH)"), "\(dynamic)")
     let (printed, lines) = try Self.setRpath(["--print", file])
     #expect(printed.status == 0)
-    #expect(lines.first?["beforeTag"] as? String == "DT_RPATH")
+    #expect(lines.first?.beforeTag == "DT_RPATH")
   }
 
   @Test func addShrinkPrintDryRun() throws {
@@ -271,8 +288,8 @@ import Testing
     let original = Self.bytes(file)
     let (dry, plan) = try Self.setRpath(["--dry-run", "--add", "$ORIGIN/../dep", file])
     #expect(dry.status == 0)
-    #expect(plan.first?["status"] as? String == "dry-run")
-    #expect(plan.first?["after"] as? String == "/opt/old/lib:$ORIGIN/../dep")
+    #expect(plan.first?.status == "dry-run")
+    #expect(plan.first?.after == "/opt/old/lib:$ORIGIN/../dep")
     #expect(Self.bytes(file) == original, "--dry-run changed the file")
     _ = try Self.setRpath(["--add", "$ORIGIN/../dep", file])
     #expect(try Self.readelfRunpath(file) == "/opt/old/lib:$ORIGIN/../dep")
@@ -291,16 +308,16 @@ import Testing
     defer { try? FileManager.default.removeItem(atPath: work) }
     let (result, outcomes) = try Self.setRpath([file, "-L", work + "/dep"], cwd: work)
     #expect(result.status == 0, "\(result.stderr)")
-    #expect(outcomes.first?["after"] as? String == "$ORIGIN/../dep")
-    let entries = outcomes.first?["entries"] as? [[String: Any]] ?? []
-    #expect(entries.first?["library"] as? String == "libpdep.so")
+    #expect(outcomes.first?.after == "$ORIGIN/../dep")
+    let entries = outcomes.first?.entries ?? []
+    #expect(entries.first?.library == "libpdep.so")
     #expect(try Self.works(file, kind: "pie"))
     // Outside the project tree: an absolute directory, unless --relative-all.
     let (file2, work2) = try Self.stage(try matrixCase("gold-pie"))
     defer { try? FileManager.default.removeItem(atPath: work2) }
     let (_, outside) = try Self.setRpath([file2, "-L", work2 + "/dep", "--relative-to", work2 + "/case"], cwd: work2)
     let realDep = try #require(Paths.realPath(work2 + "/dep"))
-    #expect(outside.first?["after"] as? String == realDep)
+    #expect(outside.first?.after == realDep)
   }
 
   @Test func missingLibraryIsExitOneAndChangesNothing() throws {
@@ -313,7 +330,7 @@ import Testing
     #expect(Self.bytes(file) == original)
     let (allowed, outcomes) = try Self.setRpath(["--allow-missing", file], cwd: work)
     #expect(allowed.status == 0)
-    #expect(outcomes.first?["missing"] as? [String] == ["libpdep.so"])
+    #expect(outcomes.first?.missing == ["libpdep.so"])
   }
 
   /// --recursive gives the libraries of the closure their own runpath (DT_RUNPATH is not inherited).
@@ -327,17 +344,17 @@ import Testing
       ["--recursive", "target/debug/app", "-L", "target/debug/deps", "-L", "../toolchain/lib"], cwd: project)
     #expect(result.status == 0, "\(result.stdout) \(result.stderr)")
     let toolchain = try #require(Paths.realPath(work + "/toolchain/lib"))
-    #expect(outcomes.first?["after"] as? String == "$ORIGIN/deps:" + toolchain)
-    let greet = try #require(outcomes.first { ($0["file"] as? String)?.hasSuffix("libgreet.so") == true })
-    #expect(greet["fromClosure"] as? Bool == true)
-    #expect(greet["after"] as? String == toolchain)
+    #expect(outcomes.first?.after == "$ORIGIN/deps:" + toolchain)
+    let greet = try #require(outcomes.first { $0.file.hasSuffix("libgreet.so") == true })
+    #expect(greet.fromClosure == true)
+    #expect(greet.after == toolchain)
     #expect(try Self.readelfRunpath(project + "/target/debug/deps/libgreet.so") == toolchain)
     #expect(try run(project + "/target/debug/app", []).status == 0)
     // --relative-all: the toolchain directory too is $ORIGIN-relative.
     let (_, relative) = try Self.setRpath(
       ["--relative-all", "--dry-run", "target/debug/app", "-L", "target/debug/deps", "-L", "../toolchain/lib"],
       cwd: project)
-    #expect(relative.first?["after"] as? String == "$ORIGIN/deps:$ORIGIN/../../../toolchain/lib")
+    #expect(relative.first?.after == "$ORIGIN/deps:$ORIGIN/../../../toolchain/lib")
   }
 
   @Test func usageErrorsAreExitTwo() throws {
@@ -480,7 +497,7 @@ import Testing
     let before = try Self.lint(file)
     let (result, outcomes) = try Self.setRpath(["--rpath", value, file])
     #expect(result.status == 0, "\(result.stderr)")
-    #expect((outcomes.first?["bytesAdded"] as? Int ?? 99999) < 4096)
+    #expect((outcomes.first?.bytesAdded ?? 99999) < 4096)
     #expect(try Self.readelfRunpath(file) == value)
     #expect(try Self.lint(file).subtracting(before).isEmpty)
     let isLibrary = path.contains(".so")
@@ -523,7 +540,7 @@ import Testing
     #expect(result.status == 0, "\(result.stdout) \(result.stderr)")
     #expect(
       outcomes.contains {
-        ($0["file"] as? String)?.hasSuffix("target/debug/app") == true && $0["status"] as? String == "written"
+        $0.file.hasSuffix("target/debug/app") == true && $0.status == "written"
       })
     let first = try run(app, [])
     #expect(first.status == 0, "\(first.stderr)")
@@ -535,6 +552,6 @@ import Testing
     // Running it again in the moved tree changes nothing.
     let (again, outcomes2) = try Self.setRpath([], cwd: moved)
     #expect(again.status == 0)
-    #expect(outcomes2.allSatisfy { $0["status"] as? String == "unchanged" }, "\(outcomes2.map { $0["status"] ?? "" })")
+    #expect(outcomes2.allSatisfy { $0.status == "unchanged" }, "\(outcomes2.map(\.status))")
   }
 }

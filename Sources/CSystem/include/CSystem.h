@@ -1,5 +1,5 @@
 // The C helpers of elfdyn that are not libelf: what Swift's Glibc module does not declare
-// (copy_file_range, sched_getaffinity, getauxval, the glibc version), cpuid for the x86-64 level
+// (copy_file_range, sched_getaffinity, getauxval, the glibc version, extended attributes), cpuid for the x86-64 level
 // glibc-hwcaps uses, and libsupc++'s C++ demangler. Used only by Sources/ElfTool/Platform.
 #ifndef ELFDYN_CSYSTEM_H
 #define ELFDYN_CSYSTEM_H
@@ -8,6 +8,8 @@
 #include <gnu/libc-version.h>
 #include <sys/auxv.h>
 #include <sys/syscall.h>
+#include <sys/xattr.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -25,6 +27,12 @@ static inline long elfdyn_copy_file_range(int fd_in, long long *off_in, int fd_o
   errno = ENOSYS;
   return -1;
 #endif
+}
+
+/// faccessat(2) with the effective user and group IDs (AT_EACCESS): 0 when the caller may access
+/// `path` in `mode`, else -1 with errno set.
+static inline int elfdyn_access_effective(const char *path, int mode) {
+  return faccessat(AT_FDCWD, path, mode, AT_EACCESS);
 }
 
 /// The x86-64 micro-architecture level (1 to 4) of this CPU, as glibc's

@@ -232,8 +232,12 @@ struct DynamicEditor {
     else { return nil }
     let load = phdrs[loadIndex]
     let maxVaddr = phdrs.filter { $0.type == .load }.map(\.vaddr).max() ?? 0
-    guard load.offset.addingReportingOverflow(load.filesz) == (source.fileSize, false), load.memsz == load.filesz,
-      load.vaddr == maxVaddr
+    // An earlier edit that moved PT_GNU_RELRO here padded the segment's memory size to a page.
+    let relroIndex = phdrs.indices.first {
+      phdrs[$0].type == .gnuRelro && phdrs[$0].vaddr == load.vaddr && phdrs[$0].memsz == load.memsz
+    }
+    guard load.offset.addingReportingOverflow(load.filesz) == (source.fileSize, false),
+      load.memsz == load.filesz || relroIndex != nil, load.vaddr == maxVaddr
     else {
       return nil
     }
@@ -255,7 +259,19 @@ struct DynamicEditor {
     var grown = load
     grown.filesz = load.filesz - strsz + newSize
     grown.memsz = grown.filesz
+    if relroIndex != nil {
+      let page = max(phdrs.filter { $0.type == .load }.map(\.align).max() ?? 1, 0x1000)
+      guard page & (page - 1) == 0 else { return nil }
+      let end = try checked.alignUp(try checked.add(grown.vaddr, grown.filesz, "segment end"), page, "segment end")
+      grown.memsz = end - grown.vaddr
+    }
     guard try checked.add(grown.vaddr, grown.memsz, "segment end") <= codec.maxWord else { return nil }
+    if let relroIndex {
+      var relro = phdrs[relroIndex]
+      relro.filesz = grown.filesz
+      relro.memsz = grown.memsz
+      plan.writes.append((phdrOffset(relroIndex), codec.encode(relro)))
+    }
     var entries = newLive
     for position in targets { entries[position].value = start }
     for index in entries.indices where entries[index].tag == DynamicTag.strsz { entries[index].value = newSize }
@@ -378,9 +394,31 @@ struct DynamicEditor {
     // The program header table after the edit.
     var table = phdrs
     let writable = moveDynamic && isDynamicWritable()
+    // lld puts .dynamic in PT_GNU_RELRO and pads that region to a page boundary (.relro_padding,
+    // NOBITS). When .dynamic was all the segment held, moving it leaves a writable PT_LOAD that
+    // nothing writes: that segment becomes read-only and PT_GNU_RELRO follows .dynamic into the
+    // new segment, padded to a page boundary in the same way (address space only).
+    let emptied = moveDynamic && writable ? segmentLeftEmptyByMovingDynamic() : nil
+    var memorySize = segmentSize
+    if let emptied, emptied.relro != nil {
+      let end = try checked.alignUp(
+        try checked.add(vaddr, segmentSize, "the new segment's end"), page, "the new segment's end")
+      guard end <= codec.maxWord else {
+        throw ElfError(path, .usage, "the new segment would not fit the 32-bit address space")
+      }
+      memorySize = end - vaddr
+    }
+    if let emptied {
+      table[emptied.load].flags.remove(.write)
+      if let relro = emptied.relro {
+        table[relro] = ProgramHeader(
+          type: .gnuRelro, flags: [.read], offset: tailStart, vaddr: vaddr, paddr: vaddr, filesz: segmentSize,
+          memsz: memorySize, align: 1)
+      }
+    }
     let load = ProgramHeader(
       type: .load, flags: writable ? [.read, .write] : [.read], offset: tailStart, vaddr: vaddr, paddr: vaddr,
-      filesz: segmentSize, memsz: segmentSize, align: align)
+      filesz: segmentSize, memsz: memorySize, align: align)
     var blockDelta: (offset: UInt64, address: UInt64, oldAddress: UInt64)?
     if case .moveBlock(let start, _, _, let segments) = room, let blockOffset {
       guard let oldAddress = addressOfOffset(start) else {
@@ -530,10 +568,56 @@ struct DynamicEditor {
       plan.details.append("\(names) moved into the new segment to give the program header table room")
     case .moveTable: plan.details.append("the program header table moved into the new segment")
     }
-    if moveDynamic && isInRelro() {
+    if let emptied {
+      plan.details.append(
+        "the PT_LOAD that held .dynamic (and only lld's .relro_padding besides) is read-only now")
+      if emptied.relro != nil {
+        plan.details.append(
+          "PT_GNU_RELRO moved with .dynamic: it covers the new segment, padded to a \(hex(page)) boundary")
+      }
+    } else if moveDynamic && isInRelro() {
       plan.details.append("the moved .dynamic is writable but no longer inside PT_GNU_RELRO")
     }
     return plan
+  }
+
+  /// The PT_LOAD that holds `.dynamic`, when it holds nothing else but lld's `.relro_padding`
+  /// (NOBITS, never written) and no other segment lies in it; with the PT_GNU_RELRO inside it,
+  /// if any. Nil without section headers (nothing says what else the segment holds).
+  private func segmentLeftEmptyByMovingDynamic() -> (load: Int, relro: Int?)? {
+    guard let dynamicSection = source.dynamicSection else { return nil }
+    let phdrs = source.programHeaders
+    let dynamic = source.dynamicHeader
+    guard
+      let index = phdrs.indices.first(where: {
+        phdrs[$0].type == .load && phdrs[$0].containsFileImage(address: dynamic.vaddr, size: dynamic.filesz)
+      })
+    else { return nil }
+    let load = phdrs[index]
+    let (end, overflow) = load.vaddr.addingReportingOverflow(load.memsz)
+    guard load.flags.contains(.write), !overflow else { return nil }
+    func overlaps(_ address: UInt64, _ size: UInt64) -> Bool {
+      guard size > 0 else { return false }
+      let (last, overflow) = address.addingReportingOverflow(size)
+      return overflow || (address < end && last > load.vaddr)
+    }
+    for section in source.sections
+    where section.index > 0 && section.index != dynamicSection.index && section.flags.contains(.alloc) {
+      guard overlaps(section.addr, section.size) else { continue }
+      guard section.type == .nobits, section.name == ".relro_padding" else { return nil }
+    }
+    var relro: Int?
+    for (other, phdr) in phdrs.enumerated() where other != index && overlaps(phdr.vaddr, phdr.memsz) {
+      switch phdr.type {
+      case .dynamic: continue
+      case .gnuRelro:
+        let (relroEnd, overflow) = phdr.vaddr.addingReportingOverflow(phdr.memsz)
+        guard !overflow, phdr.vaddr >= load.vaddr, relroEnd <= end else { return nil }
+        relro = other
+      default: return nil
+      }
+    }
+    return (index, relro)
   }
 
   /// The largest st_size in .dynsym (0 without section headers).

@@ -68,10 +68,21 @@ struct PatchWriter {
 
   /// Applies `plan`. `verify` gets the path of the result (a temporary file for `.replace`) and
   /// throws when the result is not right; the original is then left exactly as it was.
-  func apply(_ plan: EditPlan, verify: (String) throws(ElfError) -> Void) throws(ElfError) {
+  /// Returns notes for people about what could not be kept (the times of a file written in place
+  /// by someone other than its owner).
+  func apply(_ plan: EditPlan, verify: (String) throws(ElfError) -> Void) throws(ElfError) -> [String] {
+    // Only a file the caller may write is edited, whatever the directory allows (patchelf and
+    // chrpath refuse too): replacing it needs only the directory, but the file is not theirs to change.
+    if let code = writeAccessError(file.path) {
+      throw ElfError(
+        file.path, .io(errno: code),
+        "not changed: you may not write it (\(String(cString: strerror(code))))")
+    }
     switch mode {
-    case .replace: try replace(plan, verify: verify)
-    case .inPlace: try writeInPlace(plan, verify: verify)
+    case .replace:
+      try replace(plan, verify: verify)
+      return []
+    case .inPlace: return try writeInPlace(plan, verify: verify)
     }
   }
 
@@ -93,13 +104,27 @@ struct PatchWriter {
       Glibc.close(out)
       if !renamed { unlink(temporary) }
     }
+    let attributes = try ExtendedAttributes.read(file.descriptor, path: path)
     try copy(from: file.descriptor, at: 0, to: out, at: 0, count: plan.tailOffset)
     for write in plan.writes { try pwriteAll(out, write.bytes, at: write.offset, path: temporary) }
     try writeTail(plan, to: out, path: temporary, endOfData: plan.tailOffset)
     guard ftruncate(out, off_t(plan.newFileSize)) == 0 else { throw posixError(temporary, "cannot set its size") }
-    // Owner first: chown may clear set-user-ID bits that chmod then restores.
-    _ = fchown(out, file.status.st_uid, file.status.st_gid)
+    // Owner first: chown may clear set-user-ID bits and file capabilities that are set again after it.
+    // The new file must belong to whom the old one did: a file the caller may write but does not own
+    // would otherwise become theirs.
+    guard fchown(out, file.status.st_uid, file.status.st_gid) == 0 else {
+      let code = errno
+      throw ElfError(
+        path, .io(errno: code),
+        "not changed: a new file cannot keep its owner and group (uid \(file.status.st_uid), gid \(file.status.st_gid)) "
+          + "(\(String(cString: strerror(code)))); --in-place writes into the file itself and keeps them")
+    }
     guard fchmod(out, file.status.st_mode & 0o7777) == 0 else { throw posixError(temporary, "cannot set its mode") }
+    do throws(ElfError) {
+      try attributes.apply(to: out, path: temporary)
+    } catch {
+      throw ElfError(path, error.kind, "not changed: \(error.message)")
+    }
     try restoreTimes(out, path: temporary)
     guard fsync(out) == 0 else { throw posixError(temporary, "cannot sync it to disk") }
     try verify(temporary)
@@ -112,7 +137,9 @@ struct PatchWriter {
     }
   }
 
-  private func writeInPlace(_ plan: EditPlan, verify: (String) throws(ElfError) -> Void) throws(ElfError) {
+  private func writeInPlace(_ plan: EditPlan, verify: (String) throws(ElfError) -> Void) throws(ElfError)
+    -> [String]
+  {
     let fd = file.descriptor
     let path = file.path
     let original = plan.originalSize
@@ -125,9 +152,28 @@ struct PatchWriter {
       saved.append(
         (plan.tailOffset, try preadAll(fd, count: Int(original - plan.tailOffset), at: plan.tailOffset, path: path)))
     }
+    // A write makes the kernel drop file capabilities (security.capability) and, for a caller
+    // without CAP_FSETID, the set-user-ID and set-group-ID bits: both are put back afterwards.
+    let attributes = try ExtendedAttributes.read(fd, path: path)
+    // Only who may set file capabilities may put them back: find out before anything is written.
+    if !attributes.canSetAgain(named: "security.capability", on: fd) {
+      let code = errno
+      throw ElfError(
+        path, .io(errno: code),
+        "not changed: its file capabilities (security.capability) could not be put back after writing "
+          + "(\(String(cString: strerror(code))))")
+    }
+    func restoreMetadata() throws(ElfError) {
+      var now = stat()
+      if fstat(fd, &now) == 0, now.st_mode & 0o7777 != file.status.st_mode & 0o7777 {
+        guard fchmod(fd, file.status.st_mode & 0o7777) == 0 else { throw posixError(path, "cannot keep its mode") }
+      }
+      try attributes.apply(to: fd, path: path)
+    }
     func rollBack() {
       _ = ftruncate(fd, off_t(original))
       for range in saved.reversed() { try? pwriteAll(fd, range.bytes, at: range.offset, path: path) }
+      try? restoreMetadata()
       _ = fsync(fd)
       try? restoreTimes(fd, path: path)
     }
@@ -136,9 +182,18 @@ struct PatchWriter {
       try writeTail(plan, to: fd, path: path, endOfData: original)
       guard ftruncate(fd, off_t(plan.newFileSize)) == 0 else { throw posixError(path, "cannot set its size") }
       for write in plan.writes { try pwriteAll(fd, write.bytes, at: write.offset, path: path) }
+      try restoreMetadata()
       guard fsync(fd) == 0 else { throw posixError(path, "cannot sync it to disk") }
-      try restoreTimes(fd, path: path)
+      var notes: [String] = []
+      do throws(ElfError) {
+        try restoreTimes(fd, path: path)
+      } catch {
+        // Only the owner may set a file's times; anyone allowed to write it may change its content.
+        guard case .io(errno: EPERM) = error.kind else { throw error }
+        notes.append("its modification time was not kept: only its owner may set it")
+      }
       try verify(path)
+      return notes
     } catch {
       rollBack()
       throw error

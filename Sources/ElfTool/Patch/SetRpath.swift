@@ -86,6 +86,11 @@ public struct SetRpathOutcome: Sendable {
   public var details: [String] = []
   public var sources: [RunpathSource] = []
   public var missing: [String] = []
+  /// Entries of the old value kept in a computed one although no needed library is found there:
+  /// they may serve `dlopen` (`--shrink` drops them).
+  public var kept: [String] = []
+  /// Needed libraries that were found before and are not found with the new value (exit status 1).
+  public var broken: [String] = []
   public var error: String?
   /// Part of the closure of another input (--recursive), not named on the command line.
   public var fromClosure = false
@@ -141,10 +146,11 @@ public struct SetRpath {
     }
   }
 
-  /// Exit status for a set of outcomes: 2 bad input, 1 a library not found, 0 done.
+  /// Exit status for a set of outcomes: 2 bad input, 1 a library not found (or no longer found
+  /// with the new value), 0 done.
   public static func exitStatus(_ outcomes: [SetRpathOutcome]) -> Int32 {
     if outcomes.contains(where: { $0.status == .failed }) { return 2 }
-    if outcomes.contains(where: { $0.status == .missing }) { return 1 }
+    if outcomes.contains(where: { $0.status == .missing || !$0.broken.isEmpty }) { return 1 }
     return 0
   }
 
@@ -194,7 +200,8 @@ public struct SetRpath {
           change = nil
           outcome.details.append("every needed library is found without a runpath entry")
         } else {
-          change = .set(computed.joined(separator: ":"), tag: request.tag)
+          let entries = merge(computed, into: outcome.before ?? "", file: current, real: real, outcome: &outcome)
+          change = .set(entries.joined(separator: ":"), tag: request.tag)
         }
       }
       guard let change else {
@@ -202,6 +209,9 @@ public struct SetRpath {
         outcome.tag = outcome.beforeTag
         outcome.after = outcome.before
         return outcome
+      }
+      if request.mode != .compute {
+        outcome.broken = try brokenLibraries(real: real, original: current, change: change)
       }
       try edit(file: file, real: real, change: change, original: current, outcome: &outcome)
     } catch {
@@ -254,7 +264,7 @@ public struct SetRpath {
     let expectedTag = outcome.tag
     let planned = outcome.sources
     let writer = PatchWriter(file: locked, mode: request.writeMode)
-    try writer.apply(plan) { (written: String) throws(ElfError) in
+    outcome.details += try writer.apply(plan) { (written: String) throws(ElfError) in
       try verify(written, original: original, expected: expected, tag: expectedTag, sources: planned, real: real)
     }
     outcome.status = .written
@@ -415,24 +425,102 @@ public struct SetRpath {
   /// --shrink: the entries of `value` in which at least one needed library exists as a loadable file
   /// of the same class and machine. Entries with tokens other than $ORIGIN are kept as they are.
   private func shrink(_ value: String, file: ElfFile, real: String) -> String {
-    let origin = Paths.directory(of: real, cwd: request.search.currentDirectory)
-    let needed = file.dynamic?.needed ?? []
     var kept: [String] = []
-    for entry in value.split(separator: ":", omittingEmptySubsequences: true).map(String.init) {
-      var dir = entry
-      for token in ["${ORIGIN}", "$ORIGIN"] { dir = dir.replacingAll(token, with: origin) }
-      if dir.contains("$") {
-        if !kept.contains(entry) { kept.append(entry) }
-        continue
-      }
-      let found = needed.contains { name in
-        // A candidate that cannot be read does not count as found there.
-        guard let library = try? ElfFile(path: Paths.join(dir, name)) else { return false }
-        return library.identity.canLoad(into: file.identity)
-      }
-      if found && !kept.contains(entry) { kept.append(entry) }
+    for entry in Self.entries(value) where servesNeeded(entry, file: file, real: real) != false {
+      if !kept.contains(entry) { kept.append(entry) }
     }
     return kept.joined(separator: ":")
+  }
+
+  /// The computed entries merged into the old value: entries of the old value in which no needed
+  /// library is found may serve dlopen and are kept where they were (named in `outcome.kept`); the
+  /// computed entries take the place of the first old entry that finds a needed library (or come
+  /// first when none does).
+  private func merge(
+    _ computed: [String], into old: String, file: ElfFile, real: String, outcome: inout SetRpathOutcome
+  ) -> [String] {
+    var result: [String] = []
+    var inserted = false
+    var kept: [String] = []
+    for entry in Self.entries(old) {
+      if servesNeeded(entry, file: file, real: real) == true {
+        if !inserted { result += computed.filter { !result.contains($0) } }
+        inserted = true
+      } else if !result.contains(entry) && !computed.contains(entry) {
+        result.append(entry)
+        kept.append(entry)
+      }
+    }
+    if !inserted { result = computed + result }
+    outcome.kept = kept
+    for entry in kept {
+      outcome.details.append("\(entry) kept: no needed library is there, but it may serve dlopen (--shrink drops it)")
+    }
+    return result
+  }
+
+  /// The non-empty entries of a runpath value, in order.
+  static func entries(_ value: String) -> [String] {
+    value.split(separator: ":", omittingEmptySubsequences: true).map(String.init)
+  }
+
+  /// Whether one of the file's needed libraries exists in `entry` as a loadable file of its class
+  /// and machine; nil for an entry with tokens other than $ORIGIN (it cannot be told).
+  private func servesNeeded(_ entry: String, file: ElfFile, real: String) -> Bool? {
+    let origin = Paths.directory(of: real, cwd: request.search.currentDirectory)
+    var dir = entry
+    for token in ["${ORIGIN}", "$ORIGIN"] { dir = dir.replacingAll(token, with: origin) }
+    if dir.contains("$") { return nil }
+    return (file.dynamic?.needed ?? []).contains { name in
+      // A candidate that cannot be read does not count as found there.
+      guard let library = try? ElfFile(path: Paths.join(dir, name)) else { return false }
+      return library.identity.canLoad(into: file.identity)
+    }
+  }
+
+  // MARK: - What an explicit value breaks
+
+  /// The needed libraries (of the whole closure) that resolve now and would not with the change:
+  /// each is named once, where the search for it fails.
+  private func brokenLibraries(real: String, original: ElfFile, change: RunpathChange) throws(ElfError) -> [String] {
+    guard var dynamic = original.dynamic else { return [] }
+    switch change {
+    case .remove:
+      dynamic.runpath = nil
+      dynamic.rpath = nil
+    case .set(let value, nil):
+      if dynamic.runpath == nil && dynamic.rpath == nil { dynamic.runpath = value }
+      if dynamic.runpath != nil { dynamic.runpath = value }
+      if dynamic.rpath != nil { dynamic.rpath = value }
+    case .set(let value, .runpath?):
+      dynamic.runpath = value
+      dynamic.rpath = nil
+    case .set(let value, .rpath?):
+      dynamic.runpath = nil
+      dynamic.rpath = value
+    }
+    let resolver = Resolver(options: request.search)
+    let before = try resolver.resolve(real)
+    let after = resolver.resolve(real, as: ElfFile(original, dynamic: dynamic))
+    let foundBefore = Set(before.objects.filter(\.found).map(\.name))
+    let foundAfter = Set(after.objects.filter(\.found).map(\.name))
+    var broken: [String] = []
+    for object in after.objects where !object.found && !object.auxiliary {
+      if foundBefore.contains(object.name), !foundAfter.contains(object.name), !broken.contains(object.name) {
+        broken.append(object.name)
+      }
+    }
+    return broken
+  }
+}
+
+extension Resolver {
+  /// Resolves `file` (read from `path`) as it is given, not as it is on disk: a planned edit.
+  func resolve(_ path: String, as file: ElfFile) -> LoadGraph {
+    let system = LoaderModel(
+      root: options.root, identity: file.identity, interpreter: file.interpreter, kind: options.loader)
+    var state = ResolveState(options: options, system: system)
+    return state.run(input: path, file: file)
   }
 }
 

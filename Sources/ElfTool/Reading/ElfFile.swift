@@ -59,6 +59,20 @@ public final class ElfFile: Sendable {
     image.finishReading()
   }
 
+  /// The same file with another dynamic section: what a planned edit would make of it, for
+  /// resolving the result before it is written.
+  init(_ other: ElfFile, dynamic: DynamicSection?) {
+    path = other.path
+    identity = other.identity
+    programHeaders = other.programHeaders
+    interpreter = other.interpreter
+    self.dynamic = dynamic
+    fileSize = other.fileSize
+    fileID = other.fileID
+    stamp = other.stamp
+    memory = other.memory
+  }
+
   /// The identity of the file at `path` from its first bytes, nil when it cannot be read or is not
   /// ELF: a cheap test before decoding (directory scans).
   public static func probe(_ path: String) -> ElfIdentity? { ElfImage.identity(path: path) }
