@@ -106,7 +106,7 @@ public final class ConflictFinder: Sendable {
   public init(resolver: Resolver) {
     self.resolver = resolver
     demangle = { name in
-      guard name.hasPrefix("_ZN") || name.hasPrefix("_R") else { return nil }
+      guard Self.isRustSymbol(name) else { return nil }
       return Demangler.demangle(name, keepHash: false)
     }
   }
@@ -121,6 +121,8 @@ public final class ConflictFinder: Sendable {
     var unique: Bool
     var function: Bool
     var size: UInt64
+    /// Its version is one the object requires of another: a copy made by a COPY relocation.
+    var copied: Bool
   }
 
   /// The table of one object and what it exports.
@@ -215,6 +217,19 @@ public final class ConflictFinder: Sendable {
     return result
   }
 
+  /// Whether `name` is a Rust symbol: v0 (`_R...`) or legacy (`_ZN...17h<16 hex digits>E`, which
+  /// C++ names never end with).
+  static func isRustSymbol(_ name: String) -> Bool {
+    if name.hasPrefix("_R") { return true }
+    guard name.hasPrefix("_ZN"), name.hasSuffix("E") else { return false }
+    let bytes = Array(name.utf8.dropLast())
+    guard bytes.count > 19 else { return false }
+    let hash = bytes[(bytes.count - 16)...]
+    let marker = bytes[(bytes.count - 19)..<(bytes.count - 16)]
+    return marker.elementsEqual("17h".utf8)
+      && hash.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }
+  }
+
   /// The first component of a demangled Rust path (`<greet::X as core::fmt::Debug>::fmt` → greet).
   static func crate(ofPath path: String) -> String? {
     let trimmed = path.drop { $0 == "<" || $0 == "&" || $0 == " " || $0 == "*" }
@@ -300,7 +315,9 @@ public final class ConflictFinder: Sendable {
       symbol: name, definitions: definitions, winner: nil, references: [], benign: nil, crate: nil)
     // The executable's copy of a library variable is not a definition of its own.
     var remaining = Array(positions.indices)
-    if let executable, copies.contains(name) { remaining.removeAll { positions[$0] == executable } }
+    remaining.removeAll { index in
+      exports[index].allSatisfy(\.copied) || (positions[index] == executable && copies.contains(name))
+    }
     if remaining.count < 2 {
       conflict.benign = .copyRelocation
     } else if Self.linkerDefined.contains(name) {
@@ -352,14 +369,20 @@ public final class ConflictFinder: Sendable {
         var done = Set<Int>()
         table.relocations.forEach(own.file) { relocation in
           let index = Int(relocation.symbol)
+          let typeClass = rules.classify(relocation.type)
+          // The executable may also name a copied variable in other relocations: the copy is
+          // noted whatever comes first.
+          if typeClass == .copy && position == executable, let symbol = own.symbol(index),
+            let bytes = own.nameBytes(symbol)
+          {
+            copies.insert(String(decoding: bytes, as: UTF8.self))
+          }
           guard !done.contains(index), let symbol = own.symbol(index), symbol.binding != .local,
             let bytes = own.nameBytes(symbol), !bytes.isEmpty
           else { return }
           done.insert(index)
           let name = String(decoding: bytes, as: UTF8.self)
           guard candidates.contains(name) else { return }
-          let typeClass = rules.classify(relocation.type)
-          if typeClass == .copy && position == executable { copies.insert(name) }
           var bound: Int?
           if symbol.isDefined && typeClass != .copy
             && (symbol.visibility == .protected || symbol.visibility.isLocal || symbolic)
@@ -429,16 +452,22 @@ public final class ConflictFinder: Sendable {
         if symbol.shndx == .absolute && symbol.value == 0 && versionNames.contains(name) { continue }
         var version: String?
         var hidden = false
+        var copied = false
         if view.hasVersions {
           let raw = view.versionIndex(index)
-          version = table.definedVersion(raw.index)?.name ?? table.neededVersion(raw.index)?.name
+          if let needed = table.neededVersion(raw.index) {
+            version = needed.name
+            copied = true
+          } else {
+            version = table.definedVersion(raw.index)?.name
+          }
           hidden = raw.isHidden
         }
         exports.append(
           Export(
             name: name, index: index, version: version, hidden: hidden, weak: symbol.binding == .weak,
             unique: symbol.binding == .gnuUnique, function: symbol.type == .function || symbol.type == .gnuIFunc,
-            size: symbol.size))
+            size: symbol.size, copied: copied))
       }
     }
     return ObjectExports(table: table, exports: exports)
