@@ -32,7 +32,7 @@ public struct ConflictsRenderer {
   }
 
   /// One JSON object per input: {"path", "conflicts": [{"symbol", "demangled"?, "crate"?, "benign",
-  /// "winner", "definitions": [{"library", "version", "hiddenVersion", "weak", "function", "size"}],
+  /// "winner", "definitions": [{"library", "version", "hiddenVersion", "weak", "function", "size", "copy"}],
   /// "references": [{"object", "boundTo"}]}], "crates": [{"crate", "objects", "symbols",
   /// "sameNamedFiles"}], "missingLibraries"?, "unreadable"?}. Benign duplicates only with `all`.
   public func json(_ result: ConflictsResult) -> JSONValue {
@@ -57,6 +57,7 @@ public struct ConflictsRenderer {
                       ("library", .string($0.library)), ("version", .optional($0.version)),
                       ("hiddenVersion", .bool($0.hiddenVersion)), ("weak", .bool($0.weak)),
                       ("function", .bool($0.function)), ("size", .number(Int(clamping: $0.size))),
+                      ("copy", .bool($0.copy)),
                     ])
                   })
               ),
@@ -149,6 +150,7 @@ public struct ConflictsRenderer {
       var text = definition.library
       if let version = definition.version { text += (definition.hiddenVersion ? "@" : "@@") + version }
       if definition.weak { text += s.dim(" (weak)") }
+      if definition.copy { text += s.dim(" (its copy, by a COPY relocation)") }
       return text
     }.joined(separator: ", ")
     var out = line + "\n"

@@ -31,6 +31,9 @@ public struct ConflictDefinition: Sendable, Equatable {
   public var function: Bool
   /// st_size.
   public var size: UInt64
+  /// The executable's copy of another object's variable (COPY relocation), not a definition of its
+  /// own.
+  public var copy: Bool = false
 }
 
 /// One object that references a duplicated symbol, and the definition its reference binds to.
@@ -49,7 +52,7 @@ public struct SymbolConflict: Sendable, Equatable {
   /// The definitions, one per object, in lookup-scope order.
   public var definitions: [ConflictDefinition]
   /// The object whose definition an unversioned reference binds to (the first of the scope that
-  /// the loader accepts).
+  /// the loader accepts); for a variable the executable copies, the object the copy is made from.
   public var winner: String?
   /// The objects with a relocation naming the symbol, and where each binds.
   public var references: [ConflictReference]
@@ -316,7 +319,9 @@ public final class ConflictFinder: Sendable {
     // The executable's copy of a library variable is not a definition of its own.
     var remaining = Array(positions.indices)
     remaining.removeAll { index in
-      exports[index].allSatisfy(\.copied) || (positions[index] == executable && copies.contains(name))
+      let copy = exports[index].allSatisfy(\.copied) || (positions[index] == executable && copies.contains(name))
+      if copy { conflict.definitions[index].copy = true }
+      return copy
     }
     if remaining.count < 2 {
       conflict.benign = .copyRelocation
@@ -407,14 +412,17 @@ public final class ConflictFinder: Sendable {
           byName[name, default: []].append((position, bound))
         }
       }
-      // Where an unversioned reference (dlsym, or an object linked without versions) binds.
+      // Where an unversioned reference (dlsym, or an object linked without versions) binds; for a
+      // variable the executable copies, where the copy comes from.
+      let copiedByVersion = Set(executable.flatMap { objects[$0]?.exports.filter(\.copied).map(\.name) } ?? [])
       for name in candidates {
+        let copied = copies.contains(name) || copiedByVersion.contains(name)
         var bytes = Array(name.utf8)
         let found: Int? = bytes.withUnsafeMutableBytes { raw in
           let buffer = UnsafeRawBufferPointer(raw)
           return SymbolChecker.lookup(
-            buffer, hash: GnuHashTable.hash(buffer), version: nil, typeClass: .other, filters: filters, views: views,
-            tables: tables, skip: nil)
+            buffer, hash: GnuHashTable.hash(buffer), version: nil, typeClass: copied ? .copy : .other,
+            filters: filters, views: views, tables: tables, skip: copied ? executable : nil)
         }
         unversioned[name] = found
       }
