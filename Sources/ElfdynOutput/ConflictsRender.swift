@@ -28,6 +28,7 @@ public struct ConflictsRenderer {
     case .vagueLinkage: return "weak or unique everywhere (inline, template or typeinfo), unified on purpose"
     case .linkerDefined: return "defined by the linker in every object"
     case .copyRelocation: return "the executable's copy of a library variable (COPY relocation)"
+    case .rustGeneric: return "an instance of a generic item of Rust's standard library, compiled into each crate using it"
     }
   }
 

@@ -15,6 +15,9 @@ public enum BenignDuplicate: String, Sendable, Equatable {
   case linkerDefined
   /// The executable's copy of a library's variable, made by a COPY relocation.
   case copyRelocation
+  /// An instance of a generic item of Rust's standard library (`core`, `alloc`, `std`), compiled
+  /// into every crate that uses it.
+  case rustGeneric
 }
 
 /// One definition of a duplicated symbol.
@@ -212,13 +215,21 @@ public final class ConflictFinder: Sendable {
       }
       conflict.winner = references.unversioned[name].flatMap { $0 }.map { names[$0] } ?? conflict.definitions.first?.library
       if conflict.benign == nil, let path = demangle(name) {
-        conflict.crate = Self.crate(ofPath: path)
+        let crate = Self.crate(ofPath: path)
+        if let crate, Self.standardCrates.contains(crate) {
+          conflict.benign = .rustGeneric
+        } else {
+          conflict.crate = crate
+        }
       }
       result.conflicts.append(conflict)
     }
     result.crates = duplicateCrates(names: names, conflicts: result.real)
     return result
   }
+
+  /// The crates of Rust's standard library: their generic items are instantiated in every crate.
+  static let standardCrates: Set<String> = ["core", "alloc", "std", "hashbrown", "compiler_builtins"]
 
   /// Whether `name` is a Rust symbol: v0 (`_R...`) or legacy (`_ZN...17h<16 hex digits>E`, which
   /// C++ names never end with).
