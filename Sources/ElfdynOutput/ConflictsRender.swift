@@ -28,7 +28,8 @@ public struct ConflictsRenderer {
     case .vagueLinkage: return "weak or unique everywhere (inline, template or typeinfo), unified on purpose"
     case .linkerDefined: return "defined by the linker in every object"
     case .copyRelocation: return "the executable's copy of a library variable (COPY relocation)"
-    case .rustGeneric: return "an instance of a generic item of Rust's standard library, compiled into each crate using it"
+    case .rustGeneric:
+      return "an instance of a generic item of Rust's standard library, compiled into each crate using it"
     }
   }
 
@@ -136,7 +137,8 @@ public struct ConflictsRenderer {
         out += conflictText(item, style: s)
       }
       for item in result.missingLibraries {
-        out += "  " + s.red("library not found: ") + item.name + " (needed by \(item.neededBy)): its symbols are unknown\n"
+        out +=
+          "  " + s.red("library not found: ") + item.name + " (needed by \(item.neededBy)): its symbols are unknown\n"
       }
       for item in result.unreadable { out += "  " + s.red("not read: ") + item.path + ": " + item.reason + "\n" }
     }
@@ -147,13 +149,15 @@ public struct ConflictsRenderer {
     var line = "  " + (item.benign == nil ? s.yellow(item.symbol) : item.symbol)
     if let demangled = demangle(item.symbol), demangled != item.symbol { line += s.dim(" (\(demangled))") }
     let kind = item.definitions.first.map { $0.function ? "function" : "data" } ?? "symbol"
-    line += ", \(kind) defined by " + item.definitions.map { definition in
-      var text = definition.library
-      if let version = definition.version { text += (definition.hiddenVersion ? "@" : "@@") + version }
-      if definition.weak { text += s.dim(" (weak)") }
-      if definition.copy { text += s.dim(" (its copy, by a COPY relocation)") }
-      return text
-    }.joined(separator: ", ")
+    line +=
+      ", \(kind) defined by "
+      + item.definitions.map { definition in
+        var text = definition.library
+        if let version = definition.version { text += (definition.hiddenVersion ? "@" : "@@") + version }
+        if definition.weak { text += s.dim(" (weak)") }
+        if definition.copy { text += s.dim(" (its copy, by a COPY relocation)") }
+        return text
+      }.joined(separator: ", ")
     var out = line + "\n"
     if let benign = item.benign {
       out += "    " + s.dim("benign: " + Self.benignReason(benign)) + "\n"

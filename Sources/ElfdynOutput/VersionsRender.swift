@@ -119,7 +119,9 @@ public struct VersionsRenderer {
         }
       }
       for item in result.missingLibraries {
-        out += "  " + s.red("library not found: ") + item.name + " (needed by \(item.neededBy)): its requirements are unknown\n"
+        out +=
+          "  " + s.red("library not found: ") + item.name
+          + " (needed by \(item.neededBy)): its requirements are unknown\n"
       }
       for item in result.unreadable {
         out += "  " + s.red("not read: ") + item.path + ": " + item.reason + "\n"

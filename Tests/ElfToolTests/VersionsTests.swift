@@ -175,7 +175,10 @@ func dynamicELFFiles(in directory: String) throws -> [String] {
       toFile: dir + "/p.c", atomically: true, encoding: .utf8)
     let cc1 = try run(
       "/usr/bin/gcc",
-      ["-shared", "-fPIC", "-Wl,--version-script=\(dir)/v.map", "-Wl,-soname,libv.so", "-o", dir + "/libv.so", dir + "/v.c"])
+      [
+        "-shared", "-fPIC", "-Wl,--version-script=\(dir)/v.map", "-Wl,-soname,libv.so", "-o", dir + "/libv.so",
+        dir + "/v.c",
+      ])
     let cc2 = try run("/usr/bin/gcc", ["-o", dir + "/p", dir + "/p.c", "-L", dir, "-lv"])
     #expect(cc1.status == 0 && cc2.status == 0, "\(cc1.stderr) \(cc2.stderr)")
 

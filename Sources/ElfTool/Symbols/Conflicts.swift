@@ -184,7 +184,9 @@ public final class ConflictFinder: Sendable {
     var definers: [String: [(position: Int, export: Int)]] = [:]
     for (position, object) in objects.enumerated() {
       guard let object else { continue }
-      for (number, export) in object.exports.enumerated() { definers[export.name, default: []].append((position, number)) }
+      for (number, export) in object.exports.enumerated() {
+        definers[export.name, default: []].append((position, number))
+      }
     }
     var order: [String] = []
     var listed = Set<String>()
@@ -213,7 +215,8 @@ public final class ConflictFinder: Sendable {
       conflict.references = (references.byName[name] ?? []).map {
         ConflictReference(object: names[$0.object], boundTo: $0.boundTo.map { names[$0] })
       }
-      conflict.winner = references.unversioned[name].flatMap { $0 }.map { names[$0] } ?? conflict.definitions.first?.library
+      conflict.winner =
+        references.unversioned[name].flatMap { $0 }.map { names[$0] } ?? conflict.definitions.first?.library
       if conflict.benign == nil, let path = demangle(name) {
         let crate = Self.crate(ofPath: path)
         if let crate, Self.standardCrates.contains(crate) {
