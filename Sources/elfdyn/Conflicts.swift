@@ -25,7 +25,7 @@ struct Conflicts: ParsableCommand {
   @Flag(help: "Also show the benign duplicates, and every symbol of a crate loaded twice.")
   var all = false
 
-  @Option(help: "Output format: text or json (one object per input, one per line).")
+  @Option(help: "Output format: text or json (one document: {\"results\": [one object per input]}).")
   var format: CheckFormat = .text
 
   @Option(
@@ -67,9 +67,8 @@ struct ConflictsRequest {
     let renderer = ConflictsRenderer(results: results, all: command.all, demangle: demangleSymbol)
     switch command.format {
     case .json:
-      var out = ""
-      for result in results { out += renderer.json(result).serialized() + "\n" }
-      write(out)
+      // One document per run, the same shape for one input or many.
+      write(JSONValue.object([("results", .array(results.map { renderer.json($0) }))]).serialized() + "\n")
     case .text:
       write(renderer.text(style: Style(enabled: command.color.enabled()), showClean: inputs.count == 1))
       if inputs.count > 1 {

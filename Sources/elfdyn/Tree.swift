@@ -13,7 +13,7 @@ struct Tree: ParsableCommand {
       Examples:
         elfdyn tree target/debug/app
         elfdyn tree --flat /usr/bin/python3     # ldd's format
-        elfdyn tree --format json app | jq '.objects[] | select(.found | not)'
+        elfdyn tree --format json app | jq '.results[].objects[] | select(.found | not)'
         elfdyn tree --format dot app | dot -Tsvg > deps.svg
         elfdyn tree --root /srv/arm64-rootfs /srv/arm64-rootfs/usr/bin/ls
       """)
@@ -21,7 +21,7 @@ struct Tree: ParsableCommand {
   @Argument(help: ArgumentHelp("The executables or shared libraries to resolve.", valueName: "file"))
   var files: [String]
 
-  @Option(help: "Output format: text (a tree), json (one object per input, one per line) or dot (Graphviz).")
+  @Option(help: "Output format: text (a tree), json (one document: {\"results\": [one object per input]}) or dot (Graphviz).")
   var format: TreeFormat = .text
 
   @Flag(help: "One line per loaded object in load order, NAME => PATH, as ldd prints them.")
@@ -68,6 +68,7 @@ struct TreeRequest {
   /// Resolves and renders every file, then exits with the status (0, 1 or 2).
   func execute() -> Never {
     var cachedEnvironment: [String: String]?
+    var documents: [JSONValue] = []
     var graphs: [LoadGraph] = []
     let resolver = Resolver(options: search)
     // Built only when something is missing: reading the environment has its cost.
@@ -112,7 +113,7 @@ struct TreeRequest {
         write(renderer.flat())
       } else {
         switch format {
-        case .json: write(renderer.json().serialized() + "\n")
+        case .json: documents.append(renderer.json())
         case .dot: write(renderer.dot())
         case .text:
           if number > 0 { write("\n") }
@@ -121,6 +122,11 @@ struct TreeRequest {
       }
       if !graph.allFound && status == 0 { status = 1 }
       graphs.append(graph)
+    }
+    if format == .json && !flat {
+      // One document per run, the same shape for one input or many (inputs that cannot be read
+      // are left out, and named on stderr).
+      write(JSONValue.object([("results", .array(documents))]).serialized() + "\n")
     }
     // The process exits right after: freeing every object only costs time.
     exit(status, keeping: graphs)

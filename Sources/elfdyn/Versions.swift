@@ -17,7 +17,7 @@ struct Versions: ParsableCommand {
         elfdyn versions target/release/app
         elfdyn versions --max GLIBC_2.28 --max GLIBCXX_3.4.25 app
         elfdyn versions --no-closure /usr/bin/*           # each file's own requirements only
-        elfdyn versions --format json app | jq .highest.GLIBC
+        elfdyn versions --format json app | jq '.results[0].highest.GLIBC'
       """)
 
   @Argument(help: ArgumentHelp("Executables, shared libraries or directories of them.", valueName: "file"))
@@ -36,7 +36,7 @@ struct Versions: ParsableCommand {
   @Flag(help: "List every version of each namespace and every symbol, not only the highest and a few.")
   var all = false
 
-  @Option(help: "Output format: text or json (one object per input, one per line).")
+  @Option(help: "Output format: text or json (one document: {\"results\": [one object per input]}).")
   var format: CheckFormat = .text
 
   @Option(
@@ -95,9 +95,8 @@ struct VersionsRequest {
     let renderer = VersionsRenderer(results: results, all: command.all)
     switch command.format {
     case .json:
-      var out = ""
-      for result in results { out += renderer.json(result).serialized() + "\n" }
-      write(out)
+      // One document per run, the same shape for one input or many.
+      write(JSONValue.object([("results", .array(results.map { renderer.json($0) }))]).serialized() + "\n")
     case .text: write(renderer.text(style: Style(enabled: command.color.enabled())))
     }
     let status: Int32 = failed ? 2 : (results.allSatisfy(\.isClean) ? 0 : 1)

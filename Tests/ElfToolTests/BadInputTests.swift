@@ -168,8 +168,8 @@ import Testing
     let (tree, result) = try treeJSON("/usr/bin/true", environment: ["LD_LIBRARY_PATH": dir])
     #expect(result.status == 1)
     let libc = try #require(tree.object(named: "libc.so.6"))
-    #expect(libc["found"] as? Bool == false)
-    #expect((libc["error"] as? String)?.contains("linker script") == true)
-    #expect(libc["path"] as? String == dir + "/libc.so.6")
+    #expect(libc.found == false)
+    #expect((libc.error)?.contains("linker script") == true)
+    #expect(libc.path == dir + "/libc.so.6")
   }
 }

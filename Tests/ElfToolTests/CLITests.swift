@@ -51,26 +51,26 @@ import Testing
   @Test func jsonFollowsTheContract() throws {
     let demo = try Self.demo()
     let (tree, _) = try treeJSON(demo.app, arguments: ["-L", demo.deps])
-    #expect(tree.raw["path"] as? String == demo.app)
-    #expect(tree.raw["interpreter"] as? String == "/lib64/ld-linux-x86-64.so.2")
+    #expect(tree.path == demo.app)
+    #expect(tree.interpreter == "/lib64/ld-linux-x86-64.so.2")
     let first = try #require(tree.objects.first)
-    #expect(first["name"] as? String == demo.app)
-    #expect(first["via"] as? String == "input")
-    #expect(first["needed"] as? [String] == ["libgreet.so", "libruntime.so.1", "libc.so.6"])
+    #expect(first.name == demo.app)
+    #expect(first.via == "input")
+    #expect(first.needed == ["libgreet.so", "libruntime.so.1", "libc.so.6"])
     let greet = try #require(tree.object(named: "libgreet.so"))
-    #expect(greet["found"] as? Bool == true)
-    #expect(greet["via"] as? String == "-L")
-    #expect(greet["neededBy"] as? [String] == [demo.app])
-    #expect(greet["error"] == nil)
+    #expect(greet.found == true)
+    #expect(greet.via == "-L")
+    #expect(greet.neededBy == [demo.app])
+    #expect(greet.error == nil)
     let runtime = try #require(tree.object(named: "libruntime.so.1"))
-    #expect(runtime["found"] as? Bool == false)
-    #expect(runtime["path"] is NSNull)
-    #expect(runtime["via"] as? String == "not found")
+    #expect(runtime.found == false)
+    #expect(runtime.path == nil)
+    #expect(runtime.via == "not found")
     #expect(
-      Set(runtime["neededBy"] as? [String] ?? []) == [demo.app, "libgreet.so"]
-        || runtime["neededBy"] as? [String] == [demo.app])
+      Set(runtime.neededBy) == [demo.app, "libgreet.so"]
+        || runtime.neededBy == [demo.app])
     // Every object once (found ones), the input first.
-    let names = tree.objects.filter { $0["found"] as? Bool == true }.compactMap { $0["path"] as? String }
+    let names = tree.objects.filter { $0.found == true }.compactMap { $0.path }
     #expect(Set(names).count == names.count)
   }
 
@@ -145,7 +145,11 @@ import Testing
   @Test func severalInputsAndOneBad() throws {
     let result = try elfdyn(["tree", "--format", "json", "/usr/bin/true", "/nonexistent", "/usr/bin/ls"])
     #expect(result.status == 2)
-    #expect(result.stdout.split(separator: "\n").count == 2, "one JSON object per good input")
+    // One document for the run, one result per good input, in input order.
+    let document = try JSONDecoder().decode(TreeDocument.self, from: Data(result.stdout.utf8))
+    #expect(document.results.map(\.path) == ["/usr/bin/true", "/usr/bin/ls"])
+    let one = try elfdyn(["tree", "--format", "json", "/usr/bin/true"])
+    #expect(try JSONDecoder().decode(TreeDocument.self, from: Data(one.stdout.utf8)).results.count == 1)
     #expect(result.stderr.contains("/nonexistent"))
   }
 

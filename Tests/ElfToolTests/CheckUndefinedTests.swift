@@ -6,9 +6,8 @@ import Testing
 /// `elfdyn check-undefined` end to end: the Cargo vsnprintf_wrapper bug, Python extension modules,
 /// the JSON contract, Cargo mode and exit statuses.
 @Suite struct CheckUndefinedTests {
-  static func json(_ result: RunResult) throws -> [[String: Any]] {
-    let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
-    return try #require(object?["results"] as? [[String: Any]], "no results: \(result.stdout) \(result.stderr)")
+  static func json(_ result: RunResult) throws -> [CheckDocument.Result] {
+    try CheckDocument.decode(result).results
   }
 
   @Test func cargoVsnprintfWrapperMatchesLddR() throws {
@@ -20,15 +19,15 @@ import Testing
     let result = try elfdyn(["check-undefined", "--format", "json", cargo.bpftool], environment: environment)
     #expect(result.status == 1)
     let results = try Self.json(result)
-    let undefined = try #require(results.first?["undefined"] as? [[String: Any]])
+    let undefined = try #require(results.first?.undefined)
     #expect(undefined.count == 1)
     let item = try #require(undefined.first)
-    #expect(item["symbol"] as? String == "vsnprintf_wrapper")
-    #expect(item["referencedBy"] as? String == libbpf)
-    #expect(item["version"] is NSNull)
-    #expect(item["weak"] as? Bool == false)
-    #expect(item["demangled"] == nil, "a C name has no demangled form")
-    let hint = try #require(item["hint"] as? String)
+    #expect(item.symbol == "vsnprintf_wrapper")
+    #expect(item.referencedBy == libbpf)
+    #expect(item.version == nil)
+    #expect(item.weak == false)
+    #expect(item.demangled == nil, "a C name has no demangled form")
+    let hint = try #require(item.hint)
     #expect(hint.contains("libvsprintf.so") && hint.contains("not exported") && hint.contains("inline"), "\(hint)")
     // The clean program next to it.
     let app = try elfdyn(["check-undefined", cargo.app], environment: environment)
@@ -62,8 +61,8 @@ import Testing
     #expect(expected.count > 10 && expected.allSatisfy { $0.hasPrefix("U:Py") || $0.hasPrefix("U:_Py") })
     let alone = try elfdyn(["check-undefined", "--format", "json", module])
     #expect(alone.status == 1)
-    let undefined = try #require(try Self.json(alone).first?["undefined"] as? [[String: Any]])
-    let found = Set(undefined.map { "U:\($0["symbol"] as? String ?? ""):\($0["referencedBy"] as? String ?? "")" })
+    let undefined = try #require(try Self.json(alone).first?.undefined)
+    let found = Set(undefined.map { "U:\($0.symbol):\($0.referencedBy)" })
     #expect(found == expected)
     let hosted = try elfdyn(["check-undefined", "--host", "/usr/bin/python3.11", "/usr/lib/python3.11/lib-dynload"])
     #expect(hosted.status == 0, "\(hosted.stdout)")
@@ -75,8 +74,8 @@ import Testing
     let result = try elfdyn(["check-undefined", "--format", "json", app])
     #expect(result.status == 1)
     let first = try #require(try Self.json(result).first)
-    let missing = try #require(first["missingLibraries"] as? [[String: Any]])
-    #expect(missing.contains { $0["name"] as? String == "libgreet.so" && $0["neededBy"] as? String == app })
+    let missing = first.missingLibraries
+    #expect(missing.contains { $0.name == "libgreet.so" && $0.neededBy == app })
     let ok = try elfdyn([
       "check-undefined", "-L", out + "/project/target/debug/deps", "-L", out + "/toolchain/lib", app,
     ])
@@ -86,7 +85,7 @@ import Testing
   @Test func unusedDependencies() throws {
     let result = try elfdyn(["check-undefined", "--unused", "--format", "json", "/usr/bin/true"])
     let first = try #require(try Self.json(result).first)
-    #expect(first["unused"] == nil, "true uses libc")
+    #expect(first.unused == nil, "true uses libc")
     #expect(result.status == 0)
   }
 
@@ -103,14 +102,14 @@ import Testing
       let result = try elfdyn(["check-undefined", "--format", "json", file])
       guard let first = try Self.json(result).first else { continue }
       var items = Set<String>()
-      for u in first["undefined"] as? [[String: Any]] ?? [] {
-        let version = (u["version"] as? String).map { "@" + $0 } ?? ""
-        items.insert("U:\(u["symbol"] as? String ?? "")\(version):\(u["referencedBy"] as? String ?? "")")
+      for u in first.undefined {
+        let version = (u.version).map { "@" + $0 } ?? ""
+        items.insert("U:\(u.symbol)\(version):\(u.referencedBy)")
       }
-      for v in first["missingVersions"] as? [[String: Any]] ?? [] {
-        let kind = v["weak"] as? Bool == true ? "W" : "V"
+      for v in first.missingVersions {
+        let kind = v.weak == true ? "W" : "V"
         items.insert(
-          "\(kind):\(v["version"] as? String ?? ""):\(v["library"] as? String ?? ""):\(v["requiredBy"] as? String ?? "")"
+          "\(kind):\(v.version):\(v.library):\(v.requiredBy)"
         )
       }
       #expect(items == expected, "\(file)\nldd -r: \(expected.sorted())\nelfdyn: \(items.sorted())")
@@ -132,9 +131,9 @@ import Testing
     let json = try elfdyn(["check-undefined", "--format", "json", dir + "/libuse.so"])
     #expect(json.status == 1)
     let results = try CheckUndefinedTests.json(json)
-    let undefined = try #require(results.first?["undefined"] as? [[String: Any]])
-    let item = try #require(undefined.first { ($0["symbol"] as? String) == "_ZN8geometry4areaEii" })
-    #expect(item["demangled"] as? String == "geometry::area(int, int)")
+    let undefined = try #require(results.first?.undefined)
+    let item = try #require(undefined.first { ($0.symbol) == "_ZN8geometry4areaEii" })
+    #expect(item.demangled == "geometry::area(int, int)")
     let text = try elfdyn(["check-undefined", dir + "/libuse.so"])
     #expect(text.stdout.contains("undefined symbol: _ZN8geometry4areaEii (geometry::area(int, int))"), "\(text.stdout)")
   }

@@ -3,7 +3,7 @@ import Testing
 
 @testable import ElfTool
 
-/// One line of `elfdyn conflicts --format json`.
+/// One input of `elfdyn conflicts --format json`.
 struct ConflictsJSON: Decodable {
   struct Definition: Decodable {
     var library: String
@@ -34,8 +34,11 @@ struct ConflictsJSON: Decodable {
   var conflicts: [Conflict]
   var crates: [Crate]
 
+  /// The one document per run.
+  struct Document: Decodable { var results: [ConflictsJSON] }
+
   static func decode(_ output: String) throws -> [ConflictsJSON] {
-    try output.split(separator: "\n").map { try JSONDecoder().decode(ConflictsJSON.self, from: Data($0.utf8)) }
+    try JSONDecoder().decode(Document.self, from: Data(output.utf8)).results
   }
 }
 

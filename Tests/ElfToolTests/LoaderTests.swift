@@ -3,39 +3,6 @@ import Testing
 
 @testable import ElfTool
 
-/// The check-undefined JSON document, decoded as a user of it would.
-struct CheckDocument: Decodable {
-  struct Undefined: Decodable {
-    var symbol: String
-    var version: String?
-    var referencedBy: String
-    var weak: Bool
-    var kind: String
-    var hint: String?
-  }
-  struct MissingLibrary: Decodable {
-    var name: String
-    var neededBy: String
-    var error: String?
-  }
-  struct Unchecked: Decodable {
-    var path: String
-    var reason: String
-  }
-  struct Result: Decodable {
-    var path: String
-    var undefined: [Undefined]
-    var missingLibraries: [MissingLibrary]
-    var unchecked: [Unchecked]?
-    var warnings: [String]?
-  }
-  var results: [Result]
-
-  static func decode(_ run: RunResult) throws -> CheckDocument {
-    try JSONDecoder().decode(CheckDocument.self, from: Data(run.stdout.utf8))
-  }
-}
-
 /// The loader a file is resolved with: chosen from PT_INTERP, from the C library a library needs,
 /// or by `--loader`; and the musl rules that differ from glibc's.
 @Suite struct LoaderTests {

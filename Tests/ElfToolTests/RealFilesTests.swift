@@ -50,7 +50,7 @@ import Testing
     // Static executables and files ldd cannot handle are out of scope here.
     guard lddRun.status == 0, !expected.isEmpty, !lddRun.stdout.contains("statically linked") else { return }
     let (tree, result) = try treeJSON(file)
-    let interpreter = tree.raw["interpreter"] as? String ?? "/lib64/ld-linux-x86-64.so.2"
+    let interpreter = tree.interpreter ?? "/lib64/ld-linux-x86-64.so.2"
     func normal(_ entries: [LddEntry]) -> [LddEntry] {
       entries.filter { $0.path != interpreter && $0.name != interpreter }
     }

@@ -75,17 +75,17 @@ func normalise(_ path: String, cwd: String) -> String {
     let (tree, result) = try treeJSON(row.exe, arguments: arguments, environment: environment, cwd: row.cwd)
     var entries: [(String, String)] = []
     for object in tree.objects.dropFirst() {
-      let path = object["path"] as? String
-      let hostPath = object["hostPath"] as? String ?? path
-      if path == "/lib64/ld-linux-x86-64.so.2" || object["via"] as? String == "interpreter" { continue }
-      let found = object["found"] as? Bool ?? false
+      let path = object.path
+      let hostPath = object.hostPath ?? path
+      if path == "/lib64/ld-linux-x86-64.so.2" || object.via == "interpreter" { continue }
+      let found = object.found
       let value: String
       if found, let hostPath {
         value = normalise(hostPath, cwd: row.cwd)
       } else {
-        value = object["error"] != nil ? "error" : "not found"
+        value = object.error != nil ? "error" : "not found"
       }
-      var name = object["name"] as? String ?? "?"
+      var name = object.name
       // The manifest names a $ORIGIN DT_NEEDED by its expansion, as ldd prints it.
       if name.contains("$"), let path { name = path }
       entries.append((name, value))
@@ -132,14 +132,14 @@ func normalise(_ path: String, cwd: String) -> String {
   @Test(arguments: cases.filter { $0.expected.contains { $0.1 == "error" } })
   func reportsFatalLoadErrors(_ row: LoaderCase) throws {
     let (_, result, tree) = try Self.answer(row)
-    let failing = try #require(tree.objects.first { $0["error"] != nil }, "\(row.name): no object with an error")
-    let message = failing["error"] as? String ?? ""
+    let failing = try #require(tree.objects.first { $0.error != nil }, "\(row.name): no object with an error")
+    let message = failing.error ?? ""
     #expect(result.status == 1)
     guard row.oracle == "ldd" else { return }
     let lddRun = try run("/usr/bin/ldd", [row.exe], cwd: row.cwd)
     // ldd: "PROG: error while loading shared libraries: FILE: MESSAGE"
     let lddMessage = lddRun.stdout + lddRun.stderr
-    let file = failing["path"] as? String ?? "?"
+    let file = failing.path ?? "?"
     #expect(lddMessage.contains(Paths.basename(file)), "\(lddMessage)")
     let keys = ["invalid ELF header", "file too short", "cannot read file data", "only ET_DYN and ET_EXEC"]
     let key = try #require(keys.first { lddMessage.contains($0) }, "unknown ldd message \(lddMessage)")

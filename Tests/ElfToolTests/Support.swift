@@ -133,29 +133,99 @@ func ldd(_ file: String, environment: [String: String] = [:], cwd: String? = nil
   return (entries, result)
 }
 
-/// `elfdyn tree --format json FILE` parsed into the same shape (objects after the input).
-struct TreeJSON {
-  var raw: [String: Any]
-  var objects: [[String: Any]] { raw["objects"] as? [[String: Any]] ?? [] }
-
-  var entries: [LddEntry] {
-    objects.dropFirst().map { object in
-      LddEntry(
-        name: object["name"] as? String ?? "?",
-        path: (object["found"] as? Bool ?? false) ? object["path"] as? String : nil)
-    }
-  }
-
-  func object(named name: String) -> [String: Any]? { objects.first { $0["name"] as? String == name } }
+/// One object of `elfdyn tree --format json`, decoded as a user of the format would.
+struct TreeObject: Decodable {
+  var name: String
+  var path: String?
+  var found: Bool
+  var via: String
+  var needed: [String]
+  var neededBy: [String]
+  var error: String?
+  var warning: String?
+  var tried: [String]?
+  var hint: String?
+  var hostPath: String?
 }
 
+/// One input of `elfdyn tree --format json`.
+struct TreeJSON: Decodable {
+  var path: String
+  var interpreter: String?
+  var objects: [TreeObject]
+
+  /// The objects after the input, as `ldd` lists them.
+  var entries: [LddEntry] {
+    objects.dropFirst().map { LddEntry(name: $0.name, path: $0.found ? $0.path : nil) }
+  }
+
+  func object(named name: String) -> TreeObject? { objects.first { $0.name == name } }
+}
+
+/// The document `elfdyn tree --format json` writes: one per run.
+struct TreeDocument: Decodable {
+  var results: [TreeJSON]
+}
+
+/// `elfdyn tree --format json FILE`: the one input's part of the document.
 func treeJSON(_ file: String, arguments: [String] = [], environment: [String: String] = [:], cwd: String? = nil)
   throws -> (TreeJSON, RunResult)
 {
   let result = try elfdyn(["tree", "--format", "json"] + arguments + [file], environment: environment, cwd: cwd)
-  let line = result.stdout.split(separator: "\n").first.map(String.init) ?? ""
-  let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
-  return (TreeJSON(raw: try #require(object, "no JSON from elfdyn: \(result.stdout) \(result.stderr)")), result)
+  let document = try JSONDecoder().decode(TreeDocument.self, from: Data(result.stdout.utf8))
+  try #require(document.results.count == 1, "one input, one result: \(result.stdout) \(result.stderr)")
+  return (document.results[0], result)
+}
+
+/// The check-undefined JSON document, decoded as a user of it would.
+struct CheckDocument: Decodable {
+  struct Undefined: Decodable {
+    var symbol: String
+    var demangled: String?
+    var version: String?
+    var referencedBy: String
+    var weak: Bool
+    var kind: String
+    var definedIn: String?
+    var hint: String?
+    var missingLibrary: String?
+  }
+  struct MissingVersion: Decodable {
+    var version: String
+    var library: String
+    var requiredBy: String
+    var weak: Bool
+  }
+  struct MissingLibrary: Decodable {
+    var name: String
+    var neededBy: String
+    var error: String?
+    var hint: String?
+    var wouldProvide: [String]?
+  }
+  struct Unused: Decodable {
+    var name: String
+    var path: String
+    var neededBy: String
+  }
+  struct Unchecked: Decodable {
+    var path: String
+    var reason: String
+  }
+  struct Result: Decodable {
+    var path: String
+    var undefined: [Undefined]
+    var missingVersions: [MissingVersion]
+    var missingLibraries: [MissingLibrary]
+    var unused: [Unused]?
+    var unchecked: [Unchecked]?
+    var warnings: [String]?
+  }
+  var results: [Result]
+
+  static func decode(_ run: RunResult) throws -> CheckDocument {
+    try JSONDecoder().decode(CheckDocument.self, from: Data(run.stdout.utf8))
+  }
 }
 
 /// A fresh temporary directory, removed by the caller.

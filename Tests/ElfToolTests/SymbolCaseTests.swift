@@ -91,27 +91,26 @@ func lddR(_ input: String, environment: [String: String], cwd: String) throws ->
     var environment: [String: String] = [:]
     if let path = row.libraryPath { environment["LD_LIBRARY_PATH"] = path }
     let result = try elfdyn(arguments + [row.input], environment: environment, cwd: row.cwd)
-    let json = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
-    let results = try #require(json?["results"] as? [[String: Any]], "no results: \(result.stdout) \(result.stderr)")
+    let results = try CheckDocument.decode(result).results
     var items = Set<String>()
     var hints: [String: String] = [:]
     for entry in results {
-      for u in entry["undefined"] as? [[String: Any]] ?? [] {
-        let symbol = u["symbol"] as? String ?? "?"
-        let version = (u["version"] as? String).map { "@" + $0 } ?? ""
-        let kind = u["kind"] as? String ?? "unresolved"
+      for u in entry.undefined {
+        let symbol = u.symbol
+        let version = (u.version).map { "@" + $0 } ?? ""
+        let kind = u.kind
         let prefix = kind == "unresolved" ? "U" : "S"
-        items.insert("\(prefix):\(symbol)\(prefix == "U" ? version : ""):\(u["referencedBy"] as? String ?? "?")")
-        if let hint = u["hint"] as? String { hints[symbol] = hint }
+        items.insert("\(prefix):\(symbol)\(prefix == "U" ? version : ""):\(u.referencedBy)")
+        if let hint = u.hint { hints[symbol] = hint }
       }
-      for v in entry["missingVersions"] as? [[String: Any]] ?? [] {
-        let kind = v["weak"] as? Bool == true ? "W" : "V"
+      for v in entry.missingVersions {
+        let kind = v.weak == true ? "W" : "V"
         items.insert(
-          "\(kind):\(v["version"] as? String ?? ""):\(v["library"] as? String ?? ""):\(v["requiredBy"] as? String ?? "")"
+          "\(kind):\(v.version):\(v.library):\(v.requiredBy)"
         )
       }
-      for m in entry["missingLibraries"] as? [[String: Any]] ?? [] {
-        items.insert("M:\(m["name"] as? String ?? ""):\(m["neededBy"] as? String ?? "")")
+      for m in entry.missingLibraries {
+        items.insert("M:\(m.name):\(m.neededBy)")
       }
     }
     return (items, hints, result)

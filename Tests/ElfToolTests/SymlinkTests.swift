@@ -38,7 +38,7 @@ import Testing
     let (tree, result) = try treeJSON("/usr/bin/true", environment: environment)
     #expect(result.status == 0)
     #expect(tree.entries.filter { $0.name == "libc.so.6" } == expected.filter { $0.name == "libc.so.6" })
-    #expect(tree.object(named: "libc.so.6")?["path"] as? String == "/lib/x86_64-linux-gnu/libc.so.6")
+    #expect(tree.object(named: "libc.so.6")?.path == "/lib/x86_64-linux-gnu/libc.so.6")
   }
 
   @Test func symlinkedSearchDirectoryKeepsTheLinkInTheOrigin() throws {
@@ -47,7 +47,7 @@ import Testing
     defer { try? FileManager.default.removeItem(atPath: dir) }
     try FileManager.default.createSymbolicLink(atPath: dir + "/lib", withDestinationPath: "/lib/x86_64-linux-gnu")
     let (tree, _) = try treeJSON("/usr/bin/true", environment: ["LD_LIBRARY_PATH": dir + "/lib"])
-    #expect(tree.object(named: "libc.so.6")?["path"] as? String == dir + "/lib/libc.so.6")
+    #expect(tree.object(named: "libc.so.6")?.path == dir + "/lib/libc.so.6")
     let (expected, _) = try ldd("/usr/bin/true", environment: ["LD_LIBRARY_PATH": dir + "/lib"])
     #expect(expected.contains { $0.path == dir + "/lib/libc.so.6" })
   }
@@ -65,7 +65,7 @@ import Testing
     chmod(dir, 0)
     let (tree, result) = try treeJSON("/usr/bin/true", environment: ["LD_LIBRARY_PATH": dir])
     #expect(result.status == 0)
-    #expect(tree.object(named: "libc.so.6")?["found"] as? Bool == true)
+    #expect(tree.object(named: "libc.so.6")?.found == true)
   }
 
   /// --root keeps absolute symbolic links inside the sysroot, and survives a loop there.
@@ -121,8 +121,8 @@ import Testing
     try "# preloaded everywhere\n/lib/libpre.so\n".write(
       toFile: root + "/etc/ld.so.preload", atomically: true, encoding: .utf8)
     let (tree, _) = try treeJSON(root + "/bin/app", arguments: ["--root", root, "--preload", "/lib/libnone.so"])
-    let names = tree.objects.dropFirst().prefix(2).compactMap { $0["name"] as? String }
+    let names = tree.objects.dropFirst().prefix(2).compactMap { $0.name }
     #expect(names == ["/lib/libnone.so", "/lib/libpre.so"], "LD_PRELOAD first, then /etc/ld.so.preload: \(names)")
-    #expect(tree.object(named: "/lib/libpre.so")?["found"] as? Bool == true)
+    #expect(tree.object(named: "/lib/libpre.so")?.found == true)
   }
 }

@@ -3,7 +3,7 @@ import Testing
 
 @testable import ElfTool
 
-/// One line of `elfdyn versions --format json`.
+/// One input of `elfdyn versions --format json`.
 struct VersionsJSON: Decodable {
   struct Requirement: Decodable {
     var version: String
@@ -29,8 +29,11 @@ struct VersionsJSON: Decodable {
   var excesses: [Excess]?
 
   /// Every line of `output`.
+  /// The one document per run.
+  struct Document: Decodable { var results: [VersionsJSON] }
+
   static func decode(_ output: String) throws -> [VersionsJSON] {
-    try output.split(separator: "\n").map { try JSONDecoder().decode(VersionsJSON.self, from: Data($0.utf8)) }
+    try JSONDecoder().decode(Document.self, from: Data(output.utf8)).results
   }
 }
 
