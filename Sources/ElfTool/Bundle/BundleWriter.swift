@@ -99,7 +99,11 @@ extension Bundler {
     }
     outcome.glibc = highest
 
-    try writeManifest(outcome, to: Paths.join(staging, Self.markerName))
+    // The manifest takes the newest copy's time: a second run gives the same files and times.
+    let newest = sources.values.max {
+      ($0.st_mtim.tv_sec, $0.st_mtim.tv_nsec) < ($1.st_mtim.tv_sec, $1.st_mtim.tv_nsec)
+    }
+    try writeManifest(outcome, to: Paths.join(staging, Self.markerName), time: newest?.st_mtim)
     // Into place: a new name, or an atomic exchange with the earlier bundle, which is then removed.
     if existing.exists {
       if exchangePaths(staging, target) {
@@ -239,7 +243,7 @@ extension Bundler {
 
   /// The marker that makes the directory replaceable by a later run: what was copied from where.
   /// Deterministic (no times), so that the same inputs give the same bundle byte for byte.
-  private func writeManifest(_ outcome: BundleOutcome, to path: String) throws(ElfError) {
+  private func writeManifest(_ outcome: BundleOutcome, to path: String, time: timespec?) throws(ElfError) {
     var text = "elfdyn bundle 1\n"
     for file in outcome.files {
       text += "\(file.path)\t\(file.size)\t\(file.source)\n"
@@ -251,5 +255,9 @@ extension Bundler {
     guard fd >= 0 else { throw posixError(path, "cannot create it") }
     defer { close(fd) }
     try pwriteAll(fd, Array(text.utf8), at: 0, path: path)
+    if let time {
+      var times = [time, time]
+      _ = futimens(fd, &times)
+    }
   }
 }
