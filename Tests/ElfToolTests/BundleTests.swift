@@ -346,6 +346,26 @@ private func leftovers(in directory: String) -> [String] {
     #expect(adjusted.reason(name: "libc.so.6", path: nil) == .cLibrary)
   }
 
+  @Test func anExcludedLibraryTheHostDoesNotHaveFailsTheVerification() throws {
+    let demo = try Fixtures.requireTestBinaries() + "/demo"
+    let scratch = try temporaryDirectory("elfdyn-bundle-exclude")
+    defer { try? FileManager.default.removeItem(atPath: scratch) }
+    let search = ["-L", demo + "/project/target/debug/deps", "-L", demo + "/toolchain/lib"]
+    let app = demo + "/project/target/debug/app"
+    let refused = try elfdyn(["bundle", app, "--exclude", "libruntime.so.*", "-o", scratch + "/out"] + search)
+    #expect(refused.status == 1)
+    #expect(refused.stderr.contains("libruntime.so.1, needed by"), "\(refused.stderr)")
+    #expect(refused.stderr.contains("would not be found"), "\(refused.stderr)")
+    #expect(!FileManager.default.fileExists(atPath: scratch + "/out"))
+    #expect(leftovers(in: scratch).isEmpty)
+    // --include wins over --exclude.
+    let included = try elfdyn(
+      ["bundle", app, "--exclude", "lib*", "--include", "libruntime.so.1", "-o", scratch + "/in", "--format", "json"]
+        + search)
+    #expect(included.status == 1)
+    #expect(try decode(BundleDocument.self, included).problems.allSatisfy { !$0.message.contains("libruntime") })
+  }
+
   @Test func glibcVersionsOrderNumerically() throws {
     let v = { (name: String) in GlibcVersion(versionName: name) }
     #expect(try #require(v("GLIBC_2.34")) > #require(v("GLIBC_2.4")))
