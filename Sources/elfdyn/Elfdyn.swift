@@ -22,7 +22,7 @@ struct Elfdyn: ParsableCommand {
       Exit status: 0 everything found, 1 something not found or not loadable, 2 bad input or usage.
       """,
     version: "0.1.0",
-    subcommands: [Tree.self, CheckUndefined.self, SetRpath.self, Versions.self, Conflicts.self],
+    subcommands: [Tree.self, CheckUndefined.self, SetRpath.self, Bundle.self, Versions.self, Conflicts.self],
     defaultSubcommand: nil
   )
 

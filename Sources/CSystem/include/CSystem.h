@@ -143,4 +143,18 @@ static inline char *elfdyn_cxx_demangle(const char *mangled, size_t limit) {
   return text;
 }
 
+#include <fcntl.h>
+
+/// renameat2(RENAME_EXCHANGE) of two paths in the same directory tree, which Swift's Glibc module
+/// does not declare: swaps them atomically. -1 with errno set (ENOSYS, EINVAL where unsupported).
+static inline int elfdyn_exchange_paths(const char *a, const char *b) {
+#ifdef SYS_renameat2
+  return (int)syscall(SYS_renameat2, AT_FDCWD, a, AT_FDCWD, b, 2u /* RENAME_EXCHANGE */);
+#else
+  (void)a; (void)b;
+  errno = ENOSYS;
+  return -1;
+#endif
+}
+
 #endif
