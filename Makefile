@@ -16,7 +16,7 @@ TEST_PACKAGES = $(BUILD_PACKAGES) elfutils binutils gcc patchelf lld mold python
 SYSROOT = .build/sysroot
 BENCH_PACKAGES = $(BUILD_PACKAGES) hyperfine libtree pax-utils patchelf time elfutils
 
-.PHONY: all build demo test test-asan testbinaries bench fuzz install completions clean deps-build deps-test deps-bench
+.PHONY: all build man demo test test-asan testbinaries bench fuzz install completions clean deps-build deps-test deps-bench
 
 all: build
 
@@ -69,9 +69,18 @@ fuzz: deps-build testbinaries
 	.build-fuzz/debug/ElfFuzz .build-fuzz/corpus Tests/Corpus -max_total_time=$(FUZZ_SECONDS) \
 	  -artifact_prefix=Tests/Corpus/ -rss_limit_mb=2048 -timeout=10 -max_len=65536 -print_final_stats=1
 
-install: build
-	install -d $(DESTDIR)$(PREFIX)/bin
+# The manual page, from the command's own help (swift-argument-parser's generate-manual plugin).
+MANPAGE = .build/plugins/GenerateManual/outputs/elfdyn/elfdyn.1
+$(MANPAGE): Package.swift $(wildcard Sources/elfdyn/*.swift)
+	$(SWIFT) package plugin generate-manual >/dev/null
+
+man: $(MANPAGE)
+
+install: build man
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
 	install -s -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/elfdyn
+	install -m 0755 scripts/cargo-elfdyn $(DESTDIR)$(PREFIX)/bin/cargo-elfdyn
+	install -m 0644 $(MANPAGE) $(DESTDIR)$(PREFIX)/share/man/man1/elfdyn.1
 	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(PREFIX)/share/zsh/site-functions $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
 	$(BIN) --generate-completion-script bash > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/elfdyn
 	$(BIN) --generate-completion-script zsh > $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_elfdyn

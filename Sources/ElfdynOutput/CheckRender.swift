@@ -39,6 +39,7 @@ public struct CheckRenderer {
           results.map { result in
             var fields: [(String, JSONValue)] = [
               ("path", .string(result.path)),
+              ("staticallyLinked", .bool(result.staticallyLinked)),
               (
                 "undefined",
                 .array(
@@ -132,7 +133,12 @@ public struct CheckRenderer {
     for result in results {
       let problems = result.rootCauseCount
       if result.problemCount == 0 && result.unused.isEmpty && result.warnings.isEmpty {
-        if showClean { out += s.bold(result.path) + ": " + s.green("ok") + ", nothing unresolved\n" }
+        if showClean {
+          out +=
+            s.bold(result.path) + ": " + s.green("ok")
+            + (result.staticallyLinked
+              ? ", statically linked (nothing is bound at load time)\n" : ", nothing unresolved\n")
+        }
         continue
       }
       let consequences = result.problemCount - problems
@@ -170,12 +176,14 @@ public struct CheckRenderer {
           var unique: [String] = []
           for symbol in symbols where !unique.contains(symbol) { unique.append(symbol) }
           if !unique.isEmpty {
-            out += "      " + countedList(unique, "symbol", verbose: verbose) + " it would provide "
+            out +=
+              "      " + countedList(unique, "symbol", verbose: verbose) + " it would provide "
               + (unique.count == 1 ? "is" : "are") + " unresolved\n"
           }
           if let location = item.location {
             let fix = Sentences.Fix(
-              input: result.path, cargoProfile: cargoProfile(result.path), neededByLibrary: item.neededBy != result.path)
+              input: result.path, cargoProfile: cargoProfile(result.path), neededByLibrary: item.neededBy != result.path
+            )
             out += "      " + s.yellow("hint: ") + Sentences.hint(forMissing: item.name, at: location, fix: fix) + "\n"
           }
         }
@@ -186,7 +194,24 @@ public struct CheckRenderer {
             out += "    " + s.red("version `\(item.version)' not found") + " in \(item.library)\n"
           }
         }
-        for item in result.undefined where item.referencedBy == group && (verbose || !item.isInMissingLibrary) {
+        // A CPython extension module checked alone: its C-API references are the interpreter's.
+        var python: [String] = []
+        let interpreter = group == result.path ? Sentences.pythonInterpreter(forModule: group) : nil
+        if interpreter != nil && !verbose {
+          python = result.undefined.filter {
+            $0.referencedBy == group && $0.kind == .unresolved && Sentences.isPythonAPI($0.symbol)
+          }.map(\.symbol)
+        }
+        if let interpreter, !python.isEmpty {
+          out +=
+            "    " + s.red(countedList(python, "Python C-API symbol", verbose: false) + " undefined")
+            + ": they come from the interpreter that imports the module\n"
+          out +=
+            "      " + s.yellow("hint: ") + "check it as Python loads it: elfdyn check-undefined --host "
+            + Sentences.shellQuoted(interpreter) + " " + Sentences.shellQuoted(group) + "\n"
+        }
+        for item in result.undefined
+        where item.referencedBy == group && (verbose || !item.isInMissingLibrary) && !python.contains(item.symbol) {
           var line = "    "
           switch item.kind {
           case .unresolved: line += s.red(item.weak ? "undefined weak symbol: " : "undefined symbol: ")
@@ -224,8 +249,10 @@ public struct CheckRenderer {
   /// "3 symbols: a, b, c" or, without `verbose`, the first five and how many more.
   private func countedList(_ names: [String], _ noun: String, verbose: Bool) -> String {
     let shown = verbose ? names : Array(names.prefix(5))
-    var text = "\(names.count) \(noun)\(names.count == 1 ? "" : "s") (" + shown.map { demangle($0) ?? $0 }.joined(
-      separator: ", ")
+    var text =
+      "\(names.count) \(noun)\(names.count == 1 ? "" : "s") ("
+      + shown.map { demangle($0) ?? $0 }.joined(
+        separator: ", ")
     if shown.count < names.count { text += " and \(names.count - shown.count) more" }
     return text + ")"
   }

@@ -126,6 +126,31 @@ public enum Sentences {
     }
   }
 
+  /// The interpreter a CPython extension module is built for, from its file name
+  /// (`_ssl.cpython-311-x86_64-linux-gnu.so` → `/usr/bin/python3.11`; `*.abi3.so` → python3), nil
+  /// when the name is not a module's.
+  public static func pythonInterpreter(forModule path: String) -> String? {
+    let name = basename(path)
+    guard name.hasSuffix(".so") else { return nil }
+    if name.hasSuffix(".abi3.so") { return "/usr/bin/python3" }
+    let bytes = Array(name.utf8)
+    let marker = Array(".cpython-3".utf8)
+    guard bytes.count > marker.count,
+      let start = (0...(bytes.count - marker.count)).first(where: {
+        bytes[$0..<$0 + marker.count].elementsEqual(marker)
+      })
+    else { return nil }
+    let minor = String(decoding: bytes[(start + marker.count)...].prefix { $0 >= 48 && $0 <= 57 }, as: UTF8.self)
+    guard !minor.isEmpty else { return nil }
+    return "/usr/bin/python3.\(minor)"
+  }
+
+  /// Whether a symbol belongs to CPython's C API (what an extension module takes from the
+  /// interpreter that imports it).
+  public static func isPythonAPI(_ symbol: String) -> Bool {
+    symbol.hasPrefix("Py") || symbol.hasPrefix("_Py")
+  }
+
   /// `text` quoted for a POSIX shell when it needs quoting.
   static func shellQuoted(_ text: String) -> String {
     let plain = text.utf8.allSatisfy { byte in

@@ -28,7 +28,8 @@ public struct TreeRenderer {
     case .libraryPath: base = "LD_LIBRARY_PATH"
     case .libraryPathOption: base = "-L"
     case .runpath:
-      base = parent == object.loader ? "runpath" : "runpath of \(object.loader.map { graph.objects[$0].displayName } ?? "?")"
+      base =
+        parent == object.loader ? "runpath" : "runpath of \(object.loader.map { graph.objects[$0].displayName } ?? "?")"
     case .cache: base = "ld.so.cache"
     case .defaultPath: base = "default path"
     case .interpreter: base = "interpreter"
@@ -63,17 +64,20 @@ public struct TreeRenderer {
       if let host = object.hostPath, host != object.path { fields.append(("hostPath", .string(host))) }
       objects.append(.object(fields))
     }
-    return .object([
+    var fields: [(String, JSONValue)] = [
       ("path", .string(graph.input)),
       ("interpreter", .optional(graph.interpreter)),
-      ("objects", .array(objects)),
-    ])
+    ]
+    if graph.staticallyLinked { fields.append(("staticallyLinked", .bool(true))) }
+    fields.append(("objects", .array(objects)))
+    return .object(fields)
   }
 
   // MARK: flat
 
   /// One line per loaded object in load order, as ldd prints them (without load addresses).
   public func flat() -> String {
+    if graph.staticallyLinked { return "\tstatically linked\n" }
     var out = ""
     for object in graph.objects.dropFirst() {
       if object.via == .notFound {
@@ -121,6 +125,15 @@ public struct TreeRenderer {
     var out = TextBuffer()
     out.bytes.reserveCapacity(graph.objects.count * 120)
     out += s.bold(graph.input)
+    if graph.staticallyLinked {
+      out += " " + s.dim("[statically linked: it loads no libraries]") + "\n"
+      return out.bytes
+    }
+    if options.depth == 0 {
+      let count = graph.edges[0].count + graph.preloads.count
+      out += s.dim(" (\(count) direct dependenc\(count == 1 ? "y" : "ies") below --depth 0)") + "\n"
+      return out.bytes
+    }
     if let interp = graph.interpreter {
       let interpIndex = graph.objects.firstIndex { $0.via == .interpreter }
       let missing = interpIndex.map { graph.objects[$0].error != nil } ?? false
@@ -282,7 +295,8 @@ public struct TreeRenderer {
       }
     }
     if repeats > 0 {
-      out += s.dim("(\(repeats) more reference\(repeats == 1 ? "" : "s") to libraries shown above: --all shows every one)")
+      out += s.dim(
+        "(\(repeats) more reference\(repeats == 1 ? "" : "s") to libraries shown above: --all shows every one)")
       out += "\n"
     }
     return out.bytes
@@ -350,7 +364,7 @@ public struct TreeRenderer {
       } else if let error = object.error {
         label += "\n" + error
         attributes = ", color=red, fontcolor=red"
-      } else if let path = object.path, index > 0 {
+      } else if let path = object.path, index > 0, path != label {
         label += "\n" + path
       }
       if index == 0 { attributes += ", style=bold" }

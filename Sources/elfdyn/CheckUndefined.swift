@@ -99,6 +99,7 @@ struct CheckRequest {
     let checker = SymbolChecker(resolver: Resolver(options: resolveOptions), options: options)
     let outcome = checker.checkAll(inputs)
     for error in outcome.errors { printError(error.description) }
+    if files.isEmpty && format == .text { write(cargoModeLine(resolveOptions)) }
     var renderer = CheckRenderer(results: outcome.results, demangle: demangleSymbol)
     let cwd = resolveOptions.currentDirectory
     renderer.cargoProfile = {

@@ -29,10 +29,11 @@ struct Elfdyn: ParsableCommand {
   /// Runs the command; usage errors exit with status 2 (not ArgumentParser's 64), like every other
   /// kind of bad input.
   static func main() {
+    let arguments = withDefaultSubcommand(CommandLine.arguments)
     // The common invocations with no options skip ArgumentParser (about 1 ms of start-up).
-    FastPath.run(CommandLine.arguments)
+    FastPath.run(arguments)
     do {
-      var command = try parseAsRoot()
+      var command = try parseAsRoot(Array(arguments.dropFirst()))
       try command.run()
     } catch let error as ElfError {
       printError(error.description)
@@ -48,9 +49,53 @@ struct Elfdyn: ParsableCommand {
   }
 }
 
+extension Elfdyn {
+  /// The subcommands by name.
+  static let subcommandNames = ["tree", "check-undefined", "set-rpath", "bundle", "versions", "conflicts", "help"]
+
+  /// `elfdyn FILE...` and `elfdyn --flat FILE...` mean `elfdyn tree ...`, as `ldd FILE` does. A
+  /// first argument that is neither a subcommand, an option of elfdyn itself nor a file, but close
+  /// to a subcommand's name, is a usage error with a suggestion.
+  static func withDefaultSubcommand(_ arguments: [String]) -> [String] {
+    guard arguments.count >= 2 else { return arguments }
+    let first = arguments[1]
+    let own = ["-h", "--help", "--version", "--generate-completion-script", "--experimental-dump-help"]
+    if subcommandNames.contains(first) || own.contains(where: { first == $0 || first.hasPrefix($0 + "=") }) {
+      return arguments
+    }
+    if !first.hasPrefix("-") && access(first, F_OK) != 0 && !first.contains("/") {
+      let near = subcommandNames.filter { editDistance(first, $0) <= 2 || $0.hasPrefix(first) }
+      if !near.isEmpty {
+        printError(
+          "'\(first)' is not a subcommand; did you mean \(near.map { "'\($0)'" }.joined(separator: " or "))? "
+            + "(see 'elfdyn --help')")
+        Glibc.exit(2)
+      }
+    }
+    return [arguments[0], "tree"] + arguments.dropFirst()
+  }
+
+  /// Levenshtein distance, for "did you mean".
+  static func editDistance(_ a: String, _ b: String) -> Int {
+    let a = Array(a.utf8)
+    let b = Array(b.utf8)
+    var previous = Array(0...b.count)
+    for i in 1...max(a.count, 1) where !a.isEmpty {
+      var current = [i] + [Int](repeating: 0, count: b.count)
+      for j in 1...max(b.count, 1) where !b.isEmpty {
+        current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+      }
+      previous = current
+    }
+    return a.isEmpty ? b.count : previous[b.count]
+  }
+}
+
+/// Writes one error line with the one prefix, `elfdyn: ` (ArgumentParser's "Error: " included).
 func printError(_ message: String) {
   var text = message
-  if !text.hasPrefix("elfdyn:") && !text.hasPrefix("Error:") && !text.hasPrefix("Usage:") { text = "elfdyn: " + text }
+  if text.hasPrefix("Error: ") { text = String(text.dropFirst("Error: ".count)) }
+  if !text.hasPrefix("elfdyn:") && !text.hasPrefix("Usage:") { text = "elfdyn: " + text }
   if !text.hasSuffix("\n") { text += "\n" }
   writeAll(2, text)
 }
@@ -66,11 +111,20 @@ func writeAll(_ fd: Int32, _ text: String) {
   text.withUTF8 { writeRaw(fd, UnsafeRawBufferPointer($0)) }
 }
 
+/// Writes all of `buffer`; a failed write to standard output (a full disk, `> /dev/full`, a closed
+/// pipe) ends the process with status 2, since the output the user asked for is lost.
 private func writeRaw(_ fd: Int32, _ buffer: UnsafeRawBufferPointer) {
   var offset = 0
   while offset < buffer.count {
     let n = Glibc.write(fd, buffer.baseAddress.map { $0 + offset }, buffer.count - offset)
-    if n <= 0 { break }
+    if n < 0 && errno == EINTR { continue }
+    if n <= 0 {
+      guard fd == 1 else { return }
+      let reason = n < 0 ? String(cString: strerror(errno)) : "nothing written"
+      let message = Array("elfdyn: cannot write to standard output: \(reason)\n".utf8)
+      _ = message.withUnsafeBytes { Glibc.write(2, $0.baseAddress, $0.count) }
+      Glibc.exit(2)
+    }
     offset += n
   }
 }
@@ -120,6 +174,15 @@ struct SearchOptions: ParsableArguments {
         + "the C library it needs). Example: --loader musl",
       valueName: "loader"))
   var loader: LoaderModel.Kind?
+
+  func validate() throws {
+    if let root {
+      var info = stat()
+      guard stat(root, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else {
+        throw ValidationError("--root \(root): no such directory")
+      }
+    }
+  }
 
   /// The environment's LD_LIBRARY_PATH and LD_PRELOAD apply to this machine only: under --root
   /// just the options count.

@@ -2,6 +2,21 @@ import ArgumentParser
 import ElfTool
 import ElfdynOutput
 
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#endif
+
+/// The line that says a command works on a Cargo build (no file given): which directory, and what
+/// is searched first, as `cargo run` sets LD_LIBRARY_PATH.
+func cargoModeLine(_ options: ResolveOptions) -> String {
+  let deps = options.libraryPath.first ?? "target/debug/deps"
+  let profile = deps.lastIndex(of: "/").map { String(deps[..<$0]) } ?? deps
+  return "Cargo build: the outputs of \(profile), with \(options.libraryPath.joined(separator: ", ")) "
+    + "searched first, as `cargo run` does\n"
+}
+
 enum TreeFormat: String, ExpressibleByArgument, CaseIterable {
   case text, json, dot
 }
@@ -18,10 +33,19 @@ struct Tree: ParsableCommand {
         elfdyn tree --root /srv/arm64-rootfs /srv/arm64-rootfs/usr/bin/ls
       """)
 
-  @Argument(help: ArgumentHelp("The executables or shared libraries to resolve.", valueName: "file"))
-  var files: [String]
+  @Argument(
+    help: ArgumentHelp(
+      "Executables, shared libraries or directories of them (none: the Cargo build in the current directory).",
+      valueName: "file"))
+  var files: [String] = []
 
-  @Option(help: "Output format: text (a tree), json (one document: {\"results\": [one object per input]}) or dot (Graphviz).")
+  @Option(
+    help: ArgumentHelp(
+      "The Cargo profile to show when no file is given. Example: --profile release", valueName: "name"))
+  var profile: String?
+
+  @Option(
+    help: "Output format: text (a tree), json (one document: {\"results\": [one object per input]}) or dot (Graphviz).")
   var format: TreeFormat = .text
 
   @Flag(help: "One line per loaded object in load order, NAME => PATH, as ldd prints them.")
@@ -50,6 +74,7 @@ struct Tree: ParsableCommand {
     request.all = all
     request.depth = depth
     request.color = color
+    request.profile = profile
     request.search = search.resolveOptions()
     request.execute()
   }
@@ -63,6 +88,7 @@ struct TreeRequest {
   var all = false
   var depth: Int?
   var color: ColorChoice = .auto
+  var profile: String?
   var search = SearchOptions.defaultResolveOptions()
 
   /// Resolves and renders every file, then exits with the status (0, 1 or 2).
@@ -70,6 +96,15 @@ struct TreeRequest {
     var cachedEnvironment: [String: String]?
     var documents: [JSONValue] = []
     var graphs: [LoadGraph] = []
+    var search = self.search
+    let files: [String]
+    do {
+      files = try Inputs.expand(self.files, profile: profile, environment: currentEnvironment(), options: &search)
+    } catch {
+      printError(error.description)
+      Glibc.exit(2)
+    }
+    if self.files.isEmpty && format == .text && !flat { write(cargoModeLine(search)) }
     let resolver = Resolver(options: search)
     // Built only when something is missing: reading the environment has its cost.
     var finder: MissingLibraryFinder?

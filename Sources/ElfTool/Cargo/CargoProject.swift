@@ -169,7 +169,15 @@ public enum Inputs {
     }
     var expanded: [String] = []
     for file in files {
-      if isDirectory(file) { expanded += ElfFinder.binaries(in: file) } else { expanded.append(file) }
+      guard isDirectory(file) else {
+        expanded.append(file)
+        continue
+      }
+      let found = ElfFinder.binaries(in: file)
+      if found.isEmpty {
+        throw ElfError(file, .usage, "a directory with no ELF executable or shared library directly in it")
+      }
+      expanded += found
     }
     return expanded
   }

@@ -182,17 +182,25 @@ public struct ElfIdentity: Sendable, Equatable {
 
   /// Decodes the identity from the first bytes of a file (at least the header's size). The result
   /// says precisely what is wrong, with glibc's wording where the loader has one.
+  /// "a script (#!/bin/sh), not an ELF file" for a file that starts with `#!`.
+  static func scriptHint(_ head: [UInt8]) -> String? {
+    guard head.starts(with: [UInt8(ascii: "#"), UInt8(ascii: "!")]) else { return nil }
+    let line = head.dropFirst(2).prefix { $0 != 10 && $0 != 13 }.prefix(80)
+    let text = String(decoding: line, as: UTF8.self).trimmingSpaces
+    return "a script (#!\(text)), not an ELF file"
+  }
+
   static func decode(_ head: [UInt8], path: String) throws(ElfError) -> ElfIdentity {
     let isELF = hasMagic(head)
     // glibc reads the header first and says "file too short" below the size of an ELF header,
     // whatever the bytes are (a short linker script included).
     let needed = isELF && head.count > 4 && head[4] == ElfClass.elf32.rawValue ? 52 : 64
     guard head.count >= needed else {
-      let script = linkerScriptHint(head).map { ": \($0)" } ?? ""
+      let script = (scriptHint(head) ?? linkerScriptHint(head)).map { ": \($0)" } ?? ""
       throw ElfError(path, .notELF, "file too short (\(head.count) bytes)\(script)")
     }
     guard isELF else {
-      if let script = linkerScriptHint(head) {
+      if let script = scriptHint(head) ?? linkerScriptHint(head) {
         throw ElfError(path, .notELF, "invalid ELF header: \(script)")
       }
       throw ElfError(path, .notELF, "invalid ELF header: not an ELF file")
@@ -242,4 +250,14 @@ public struct FileStamp: Hashable, Sendable {
   public var seconds: Int64
   /// `st_mtim.tv_nsec`.
   public var nanoseconds: Int64
+}
+
+extension String {
+  /// Without leading and trailing spaces and tabs.
+  fileprivate var trimmingSpaces: String {
+    var scalars = Substring(self)
+    while let first = scalars.first, first == " " || first == "\t" { scalars = scalars.dropFirst() }
+    while let last = scalars.last, last == " " || last == "\t" { scalars = scalars.dropLast() }
+    return String(scalars)
+  }
 }

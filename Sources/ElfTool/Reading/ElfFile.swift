@@ -22,6 +22,19 @@ public final class ElfFile: Sendable {
   /// The bytes of a file read from memory; nil for a file on disk, which is mapped when needed.
   let memory: FileMapping?
 
+  /// A static executable (ET_EXEC without PT_INTERP and PT_DYNAMIC) or a static-pie (ET_DYN
+  /// without PT_INTERP, flagged DF_1_PIE, needing nothing): it loads no libraries.
+  public var isStaticallyLinked: Bool {
+    guard interpreter == nil else { return false }
+    switch identity.type {
+    case .executable: return dynamic == nil || (dynamic?.needed.isEmpty ?? true)
+    case .shared:
+      guard let dynamic else { return false }
+      return dynamic.flags1.contains(.pie) && dynamic.needed.isEmpty
+    default: return false
+    }
+  }
+
   /// Opens and decodes `path`. Throws an `ElfError` whose kind says whether the file is missing,
   /// not ELF, or broken. libelf reads only the bytes needed, and its handle is released before
   /// this returns.

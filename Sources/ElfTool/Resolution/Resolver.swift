@@ -109,6 +109,9 @@ public struct LoadGraph: Sendable {
   public var preloads: [DependencyEdge]
   /// The loader whose rules were applied.
   public var loader: LoaderModel
+  /// The input is statically linked (a static executable or static-pie): no loader, no
+  /// libraries; `objects` holds the input alone.
+  public var staticallyLinked = false
 
   /// Every object found and loadable, interpreter included.
   public var allFound: Bool { objects.allSatisfy { $0.found || ($0.auxiliary && $0.via == .notFound) } }
@@ -150,8 +153,20 @@ public struct Resolver: Sendable {
   /// libraries are part of the graph.
   public func resolve(_ path: String) throws(ElfError) -> LoadGraph {
     let file = try ElfFile(path: path)
+    if file.isStaticallyLinked {
+      var main = LoadedObject(name: path, path: path, hostPath: path, via: .input)
+      main.file = file
+      main.fileID = file.fileID
+      main.names = [path]
+      var graph = LoadGraph(
+        input: path, interpreter: nil, objects: [main], edges: [[]], preloads: [],
+        loader: LoaderModel(root: options.root, identity: file.identity, kind: options.loader ?? .glibc))
+      graph.staticallyLinked = true
+      return graph
+    }
     guard file.dynamic != nil || file.interpreter != nil else {
-      throw ElfError(path, .usage, "not a dynamic executable or shared library (it has no PT_DYNAMIC)")
+      throw ElfError(
+        path, .usage, "not a dynamic executable or shared library (it has no PT_DYNAMIC; it is \(file.identity.type))")
     }
     let kind = options.loader ?? LoaderModel.kind(of: file, root: options.root)
     let system = LoaderModel(root: options.root, identity: file.identity, interpreter: file.interpreter, kind: kind)

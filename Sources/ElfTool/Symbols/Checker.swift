@@ -89,6 +89,11 @@ public final class SymbolChecker: Sendable {
       }
     } else {
       graph = try resolver.resolve(path)
+      if graph.staticallyLinked {
+        var result = CheckResult(path: path)
+        result.staticallyLinked = true
+        return result
+      }
       scope = graph.objects.filter(\.found)
       checked = Array(scope.indices)
     }

@@ -134,6 +134,8 @@ public struct UncheckedObject: Sendable, Equatable {
 public struct CheckResult: Sendable {
   /// The input.
   public var path: String
+  /// The input is statically linked: nothing is bound at load time, nothing to check.
+  public var staticallyLinked = false
   /// Unresolved references.
   public var undefined: [UnresolvedSymbol] = []
   /// Versions that are required and not defined.
