@@ -16,7 +16,7 @@ TEST_PACKAGES = $(BUILD_PACKAGES) elfutils binutils gcc patchelf lld mold python
 SYSROOT = .build/sysroot
 BENCH_PACKAGES = $(BUILD_PACKAGES) hyperfine libtree pax-utils patchelf time elfutils
 
-.PHONY: all build man demo test test-asan testbinaries bench fuzz install completions clean deps-build deps-test deps-bench
+.PHONY: all build man lint demo test test-asan testbinaries bench fuzz install completions clean deps-build deps-test deps-bench
 
 all: build
 
@@ -41,7 +41,12 @@ testbinaries: deps-test
 
 # The tests run the release executable (static: LD_LIBRARY_PATH and LD_PRELOAD given to the
 # program under test cannot touch elfdyn itself) and a debug build of the test bundle.
-test: deps-test testbinaries build
+# swift-format with the project's rules (.swift-format): every public declaration documented,
+# no force unwraps or force tries.
+lint:
+	$(SWIFT) format lint --strict --recursive Sources Tests
+
+test: deps-test lint testbinaries build
 	TestBinaries/build-sysroot.sh $(SYSROOT) || echo "make test: the arm64 sysroot could not be built; its suite is skipped" >&2
 	$(SWIFT) build --build-tests
 	ELFDYN_BIN=$(CURDIR)/$(BIN) ELFDYN_TESTBIN=$(CURDIR)/$(TESTBIN) \

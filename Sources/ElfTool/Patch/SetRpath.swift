@@ -6,6 +6,7 @@
 
 /// Everything `elfdyn set-rpath` was asked to do, independent of the command line.
 public struct SetRpathRequest: Sendable {
+  /// What to do with each file's runpath.
   public enum Mode: Sendable, Equatable {
     /// Compute the runpath from where the needed libraries are (the default).
     case compute
@@ -23,6 +24,7 @@ public struct SetRpathRequest: Sendable {
 
   /// The files; empty means every executable and dylib of the Cargo target directory.
   public var files: [String] = []
+  /// What to do (default: compute the runpath from where the libraries are).
   public var mode: Mode = .compute
   /// The tag to write; nil keeps the file's kind (DT_RUNPATH when it has neither).
   public var tag: RunpathTag?
@@ -36,13 +38,16 @@ public struct SetRpathRequest: Sendable {
   public var relativeTo: String?
   /// The Cargo profile for the no-file mode (default debug).
   public var profile: String?
+  /// Print what would change; write nothing.
   public var dryRun = false
+  /// Replace the file (atomic rename) or write into its inode.
   public var writeMode: WriteMode = .replace
   /// Where libraries are searched (-L, LD_LIBRARY_PATH, --root).
   public var search = ResolveOptions()
   /// The environment (CARGO_TARGET_DIR, RUSTUP_HOME, RUSTUP_TOOLCHAIN, HOME, PATH).
   public var environment: [String: String] = [:]
 
+  /// A request with every default: compute, for the Cargo build of the current directory.
   public init() {}
 }
 
@@ -58,6 +63,7 @@ public struct RunpathSource: Sendable, Equatable {
 
 /// What happened to one file.
 public struct SetRpathOutcome: Sendable {
+  /// What happened to one file.
   public enum Status: String, Sendable {
     /// The new value was written, re-read and re-resolved.
     case written
@@ -73,24 +79,38 @@ public struct SetRpathOutcome: Sendable {
     case failed
   }
 
+  /// The file, as given.
   public var file: String
+  /// What happened.
   public var status: Status
+  /// The tag the file had (DT_RUNPATH or DT_RPATH), nil without one.
   public var beforeTag: RunpathTag?
+  /// The value before, nil when the file had none.
   public var before: String?
+  /// The tag written.
   public var tag: RunpathTag?
+  /// The value after, nil when there is none.
   public var after: String?
+  /// How the new value was made to fit (in place, a spare slot, a new segment).
   public var strategy: PatchStrategy?
+  /// The file size before.
   public var originalSize: UInt64 = 0
+  /// The file size after.
   public var newSize: UInt64 = 0
+  /// How many bytes the file grew by (negative when it shrank).
   public var bytesAdded: Int64 { Int64(bitPattern: newSize) - Int64(bitPattern: originalSize) }
+  /// What the writer did, one sentence each.
   public var details: [String] = []
+  /// Where each entry of a computed value comes from.
   public var sources: [RunpathSource] = []
+  /// Needed libraries found nowhere.
   public var missing: [String] = []
   /// Entries of the old value kept in a computed one although no needed library is found there:
   /// they may serve `dlopen` (`--shrink` drops them).
   public var kept: [String] = []
   /// Needed libraries that were found before and are not found with the new value (exit status 1).
   public var broken: [String] = []
+  /// Why the file could not be changed.
   public var error: String?
   /// Part of the closure of another input (--recursive), not named on the command line.
   public var fromClosure = false
@@ -103,8 +123,10 @@ public struct SetRpathOutcome: Sendable {
 
 /// `elfdyn set-rpath`: computes and writes runpaths (see docs/set-rpath.md).
 public struct SetRpath {
+  /// What to do.
   public let request: SetRpathRequest
 
+  /// A run of `request`.
   public init(request: SetRpathRequest) { self.request = request }
 
   /// The files to work on: the arguments, or the Cargo target directory's executables and dylibs.
