@@ -153,6 +153,15 @@ struct SetRpath: ParsableCommand {
     request.search = search.resolveOptions()
     request.environment = currentEnvironment()
     let style = Style(enabled: color.enabled())
+    if files.isEmpty && format == .text,
+      let cargo = try? CargoTarget.locate(
+        profile: profile, environment: request.environment, currentDirectory: request.search.currentDirectory)
+    {
+      // The same mode line as tree and check-undefined (a missing build is reported by the run).
+      var options = request.search
+      options.libraryPath = [cargo.deps] + cargo.rustLibraryDirectories
+      write(cargoModeLine(options))
+    }
     var outcomes: [SetRpathOutcome] = []
     try ElfTool.SetRpath(request: request).run { outcome in
       outcomes.append(outcome)

@@ -199,7 +199,15 @@ import Testing
 
   @Test func cargoModeSaysSo() throws {
     guard let cargo = try CargoBuild.load() else { return }
-    let result = try elfdyn(["tree"], cwd: cargo.workspace)
-    #expect(result.stdout.hasPrefix("Cargo build: the outputs of "), "\(result.stdout)")
+    // The same Cargo mode in every command, said first.
+    for arguments in [["tree"], ["check-undefined"], ["set-rpath", "--dry-run"]] {
+      let result = try elfdyn(arguments, cwd: cargo.workspace)
+      #expect(
+        result.stdout.hasPrefix("Cargo build: the outputs of \(cargo.targetDir)"), "\(arguments): \(result.stdout)")
+    }
+    // An explicit file is resolved as the loader sees it: no Cargo directories.
+    let explicit = try elfdyn(["tree", cargo.app], cwd: cargo.workspace)
+    #expect(!explicit.stdout.contains("Cargo build:"))
+    #expect(explicit.stdout.contains("libutil.so not found"))
   }
 }
