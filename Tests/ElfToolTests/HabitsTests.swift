@@ -197,6 +197,40 @@ import Testing
     #expect(result.stdout.split(separator: "\n").count < 6)
   }
 
+  /// `make install` puts cargo-elfdyn next to elfdyn: `cargo elfdyn ...` is then elfdyn.
+  @Test func cargoSubcommand() throws {
+    let cargo = ["/root/.cargo/bin/cargo", "/usr/bin/cargo"].first { FileManager.default.isExecutableFile(atPath: $0) }
+    guard let cargo else {
+      print("skipped: no cargo")
+      return
+    }
+    let bin = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: bin) }
+    try FileManager.default.copyItem(
+      atPath: Fixtures.packageRoot + "/scripts/cargo-elfdyn", toPath: bin + "/cargo-elfdyn")
+    try FileManager.default.createSymbolicLink(atPath: bin + "/elfdyn", withDestinationPath: Fixtures.elfdyn)
+    let path = bin + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
+    let result = try run(cargo, ["elfdyn", "tree", "--flat", "/usr/bin/true"], environment: ["PATH": path])
+    #expect(result.status == 0, "\(result.stderr)")
+    #expect(result.stdout == (try elfdyn(["tree", "--flat", "/usr/bin/true"])).stdout)
+  }
+
+  /// A program in PREFIX/bin whose library is in PREFIX/lib: the hint finds it there.
+  @Test func aLibraryInTheSiblingLibDirectoryIsFound() throws {
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    for sub in ["bin", "lib"] {
+      try FileManager.default.createDirectory(atPath: dir + "/" + sub, withIntermediateDirectories: true)
+    }
+    try Self.compile(dir, "foo", "int foo(void){return 5;}", ["-shared", "-fPIC", "-o", "lib/libfoo.so"])
+    try Self.compile(dir, "main", "int foo(void); int main(void){return foo();}", ["-o", "bin/prog", "-Llib", "-lfoo"])
+    let tree = try elfdyn(["tree", dir + "/bin/prog"])
+    #expect(tree.stdout.contains("hint: libfoo.so is in \(dir)/lib"), "\(tree.stdout)")
+    let fix = try elfdyn(["set-rpath", "-L", dir + "/lib", dir + "/bin/prog"])
+    #expect(fix.status == 0)
+    #expect(try run(dir + "/bin/prog", []).status == 5)
+  }
+
   @Test func cargoModeSaysSo() throws {
     guard let cargo = try CargoBuild.load() else { return }
     // The same Cargo mode in every command, said first.
