@@ -358,7 +358,7 @@ struct DynamicEditor {
     var tableOffset: UInt64?
     let newPhnum: Int
     if case .nullSlot = room { newPhnum = header.phnum } else { newPhnum = header.phnum + 1 }
-    guard newPhnum < 0xffff else {
+    guard newPhnum < ElfHeaderLayout.extendedCount else {
       throw ElfError(path, .usage, "the program header table is full (65534 entries)")
     }
     if case .moveTable = room {

@@ -48,7 +48,8 @@ enum VersionTables {
         auxPosition += Int(auxNext)
       }
       result.append(
-        Definition(flags: VersionFlags(rawValue: flags), index: Int(index & 0x7fff), hash: hash, names: names))
+        Definition(
+          flags: VersionFlags(rawValue: flags), index: VersionIndex(rawValue: index).index, hash: hash, names: names))
       if next == 0 { break }
       position += Int(next)
     }
