@@ -36,6 +36,9 @@ struct Tree: ParsableCommand {
   @Option(help: "Colour: auto (on a terminal, unless NO_COLOR is set), always or never.")
   var color: ColorChoice = .auto
 
+  @Flag(help: "Leave out the libraries objects declare in .note.dlopen (shown by default, marked [dlopen]).")
+  var noDlopen = false
+
   @OptionGroup var search: SearchOptions
 
   func validate() throws {
@@ -51,6 +54,7 @@ struct Tree: ParsableCommand {
     request.depth = depth
     request.color = color
     request.search = search.resolveOptions()
+    request.dlopen = !noDlopen
     request.execute()
   }
 }
@@ -64,13 +68,18 @@ struct TreeRequest {
   var depth: Int?
   var color: ColorChoice = .auto
   var search = SearchOptions.defaultResolveOptions()
+  /// Whether to show `.note.dlopen` dependencies (`--no-dlopen` turns it off).
+  var dlopen = true
 
   /// Resolves and renders every file, then exits with the status (0, 1 or 2).
   func execute() -> Never {
     var cachedEnvironment: [String: String]?
     var documents: [JSONValue] = []
     var graphs: [LoadGraph] = []
-    let resolver = Resolver(options: search)
+    var searchOptions = search
+    // ldd's list (--flat) has no place for them.
+    searchOptions.dlopen = dlopen && !flat
+    let resolver = Resolver(options: searchOptions)
     // Built only when something is missing: reading the environment has its cost.
     var finder: MissingLibraryFinder?
     var options = TreeRenderer.TextOptions()
@@ -120,7 +129,14 @@ struct TreeRequest {
           writeBytes(renderer.textBytes(options))
         }
       }
-      if !graph.allFound && status == 0 { status = 1 }
+      for (index, declared) in graph.dlopen.enumerated() {
+        for problem in declared.problems {
+          printError("warning: \(graph.objects[index].hostPath ?? graph.objects[index].name): \(problem)")
+        }
+      }
+      // A missing `required` dlopen dependency fails like a missing DT_NEEDED; a missing
+      // `recommended` or `suggested` one is only shown.
+      if (!graph.allFound || graph.missingRequiredDlopen) && status == 0 { status = 1 }
       graphs.append(graph)
     }
     if format == .json && !flat {
