@@ -32,16 +32,21 @@ private struct BundleDocument: Decodable {
   var problems: [Problem]
 }
 
-/// `elfdyn tree --format json`, the fields these tests read.
-private struct TreeDocument: Decodable {
+/// `elfdyn tree --format json` for one input, the fields these tests read.
+private struct BundleTreeDocument: Decodable {
   struct Object: Decodable {
     var name: String
     var path: String?
     var found: Bool
     var via: String
   }
-  var path: String
-  var objects: [Object]
+  struct Result: Decodable {
+    var path: String
+    var objects: [Object]
+  }
+  var results: [Result]
+  /// The one input's objects.
+  var objects: [Object] { results.first?.objects ?? [] }
 }
 
 private func decode<T: Decodable>(_ type: T.Type, _ result: RunResult) throws -> T {
@@ -87,7 +92,7 @@ private func snapshot(_ directory: String) throws -> [String: String] {
 private func expectResolvedInside(_ program: String, _ directory: String) throws {
   let result = try elfdyn(["tree", "--format", "json", program])
   #expect(result.status == 0, "\(result.stdout) \(result.stderr)")
-  let tree = try decode(TreeDocument.self, result)
+  let tree = try decode(BundleTreeDocument.self, result)
   #expect(tree.objects.count > 1)
   for object in tree.objects.dropFirst() {
     #expect(object.found, "\(object.name) not found for \(program)")
