@@ -28,7 +28,8 @@ public struct TreeRenderer {
     case .libraryPath: base = "LD_LIBRARY_PATH"
     case .libraryPathOption: base = "-L"
     case .runpath:
-      base = parent == object.loader ? "runpath" : "runpath of \(object.loader.map { graph.objects[$0].displayName } ?? "?")"
+      base =
+        parent == object.loader ? "runpath" : "runpath of \(object.loader.map { graph.objects[$0].displayName } ?? "?")"
     case .cache: base = "ld.so.cache"
     case .defaultPath: base = "default path"
     case .interpreter: base = "interpreter"
@@ -63,7 +64,9 @@ public struct TreeRenderer {
       if let host = object.hostPath, host != object.path { fields.append(("hostPath", .string(host))) }
       if index < graph.dlopen.count {
         let declared = graph.dlopen[index]
-        if !declared.edges.isEmpty { fields.append(("dlopen", .array(declared.edges.map { dlopenJSON($0, from: index) }))) }
+        if !declared.edges.isEmpty {
+          fields.append(("dlopen", .array(declared.edges.map { dlopenJSON($0, from: index) })))
+        }
         if !declared.problems.isEmpty {
           fields.append(("dlopenWarnings", .array(declared.problems.map { .string($0) })))
         }
@@ -90,7 +93,11 @@ public struct TreeRenderer {
     fields.append(("found", .bool(edge.found)))
     fields.append(("path", .optional(edge.path(in: graph))))
     fields.append(("via", .string(dlopenVia(edge, from: owner))))
-    if case .loaded = edge.target { fields.append(("alreadyLoaded", .bool(true))) } else { fields.append(("alreadyLoaded", .bool(false))) }
+    if case .loaded = edge.target {
+      fields.append(("alreadyLoaded", .bool(true)))
+    } else {
+      fields.append(("alreadyLoaded", .bool(false)))
+    }
     switch edge.target {
     case .failed(_, let message): fields.append(("error", .string(message)))
     case .missing(let tried): fields.append(("tried", .array(tried.map { .string($0.directory) })))
@@ -108,7 +115,8 @@ public struct TreeRenderer {
     case .failed: return "error"
     case .found(let object):
       switch object.via {
-      case .rpath(let rpathOwner): return rpathOwner == owner ? "rpath" : "rpath of \(graph.objects[rpathOwner].displayName)"
+      case .rpath(let rpathOwner):
+        return rpathOwner == owner ? "rpath" : "rpath of \(graph.objects[rpathOwner].displayName)"
       case .libraryPath: return "LD_LIBRARY_PATH"
       case .libraryPathOption: return "-L"
       case .runpath: return "runpath"
@@ -394,7 +402,8 @@ public struct TreeRenderer {
       }
     }
     if repeats > 0 {
-      out += s.dim("(\(repeats) more reference\(repeats == 1 ? "" : "s") to libraries shown above: --all shows every one)")
+      out += s.dim(
+        "(\(repeats) more reference\(repeats == 1 ? "" : "s") to libraries shown above: --all shows every one)")
       out += "\n"
     }
     return out.bytes

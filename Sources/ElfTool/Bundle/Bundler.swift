@@ -265,10 +265,12 @@ public struct Bundler {
               var error: String?
               if case .failed(_, let message) = edge.target { error = message }
               outcome.problems.append(
-                .notFound(library: names + " (required dlopen dependency)", neededBy: declarer, error: error, location: nil))
+                .notFound(
+                  library: names + " (required dlopen dependency)", neededBy: declarer, error: error, location: nil))
             } else {
               outcome.notes.append(
-                "\(edge.dependency.priority.rawValue) dlopen dependency \(names) of \(declarer) is not found: not bundled")
+                "\(edge.dependency.priority.rawValue) dlopen dependency \(names) of \(declarer) is not found: not bundled"
+              )
             }
           }
         }

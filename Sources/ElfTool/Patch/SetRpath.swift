@@ -6,6 +6,7 @@
 
 /// Everything `elfdyn set-rpath` was asked to do, independent of the command line.
 public struct SetRpathRequest: Sendable {
+  /// What to do with the runpath.
   public enum Mode: Sendable, Equatable {
     /// Compute the runpath from where the needed libraries are (the default).
     case compute
@@ -23,6 +24,7 @@ public struct SetRpathRequest: Sendable {
 
   /// The files; empty means every executable and dylib of the Cargo target directory.
   public var files: [String] = []
+  /// What to do (computing it by default).
   public var mode: Mode = .compute
   /// The tag to write; nil keeps the file's kind (DT_RUNPATH when it has neither).
   public var tag: RunpathTag?
@@ -36,7 +38,9 @@ public struct SetRpathRequest: Sendable {
   public var relativeTo: String?
   /// The Cargo profile for the no-file mode (default debug).
   public var profile: String?
+  /// Plan and check the edit; write nothing.
   public var dryRun = false
+  /// Replace the file (atomic) or write into its inode.
   public var writeMode: WriteMode = .replace
   /// Where libraries are searched (-L, LD_LIBRARY_PATH, --root).
   public var search = ResolveOptions()
@@ -46,6 +50,7 @@ public struct SetRpathRequest: Sendable {
   /// The environment (CARGO_TARGET_DIR, RUSTUP_HOME, RUSTUP_TOOLCHAIN, HOME, PATH).
   public var environment: [String: String] = [:]
 
+  /// Every default: compute, for the Cargo target directory.
   public init() {}
 }
 
@@ -63,6 +68,7 @@ public struct RunpathSource: Sendable, Equatable {
 
 /// What happened to one file.
 public struct SetRpathOutcome: Sendable {
+  /// How it ended.
   public enum Status: String, Sendable {
     /// The new value was written, re-read and re-resolved.
     case written
@@ -78,24 +84,38 @@ public struct SetRpathOutcome: Sendable {
     case failed
   }
 
+  /// The file as named.
   public var file: String
+  /// How it ended.
   public var status: Status
+  /// The tag the file had (nil: neither).
   public var beforeTag: RunpathTag?
+  /// The value it had.
   public var before: String?
+  /// The tag it has now.
   public var tag: RunpathTag?
+  /// The value it has now (or would have).
   public var after: String?
+  /// How the edit was made.
   public var strategy: PatchStrategy?
+  /// The size before the edit.
   public var originalSize: UInt64 = 0
+  /// The size after the edit.
   public var newSize: UInt64 = 0
+  /// How many bytes the edit added.
   public var bytesAdded: Int64 { Int64(bitPattern: newSize) - Int64(bitPattern: originalSize) }
+  /// Sentences on how the edit was made.
   public var details: [String] = []
+  /// Each computed entry and the library it finds.
   public var sources: [RunpathSource] = []
+  /// Needed libraries (and required dlopen dependencies) that were not found.
   public var missing: [String] = []
   /// Entries of the old value kept in a computed one although no needed library is found there:
   /// they may serve `dlopen` (`--shrink` drops them).
   public var kept: [String] = []
   /// Needed libraries that were found before and are not found with the new value (exit status 1).
   public var broken: [String] = []
+  /// Why it failed, in one line.
   public var error: String?
   /// Part of the closure of another input (--recursive), not named on the command line.
   public var fromClosure = false
@@ -108,8 +128,10 @@ public struct SetRpathOutcome: Sendable {
 
 /// `elfdyn set-rpath`: computes and writes runpaths (see docs/set-rpath.md).
 public struct SetRpath {
+  /// What was asked.
   public let request: SetRpathRequest
 
+  /// A run of `request`.
   public init(request: SetRpathRequest) { self.request = request }
 
   /// The files to work on: the arguments, or the Cargo target directory's executables and dylibs.
@@ -414,7 +436,9 @@ public struct SetRpath {
         switch edge.target {
         case .loaded: continue
         case .found(let object):
-          guard let path = object.hostPath, !edge.name.contains("/"), !isSystem(object, name: edge.name) else { continue }
+          guard let path = object.hostPath, !edge.name.contains("/"), !isSystem(object, name: edge.name) else {
+            continue
+          }
           let entry = entryFor(path, ownDirectory: ownDirectory)
           sources.append(RunpathSource(library: edge.name, path: path, entry: entry, dlopen: true))
           if !result.contains(entry) { result.append(entry) }

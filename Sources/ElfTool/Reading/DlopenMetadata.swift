@@ -110,14 +110,16 @@ public struct DlopenMetadata: Sendable, Equatable {
         }
       default:
         result.problems.append(
-          "entry \(number + 1) of a .note.dlopen descriptor has a priority that is not a string, taken as \"recommended\"")
+          "entry \(number + 1) of a .note.dlopen descriptor has a priority that is not a string, taken as \"recommended\""
+        )
       }
       func text(_ name: String) -> String? {
         if case .string(let value)? = member(name) { return value }
         return nil
       }
       result.dependencies.append(
-        DlopenDependency(sonames: sonames, feature: text("feature"), description: text("description"), priority: priority))
+        DlopenDependency(
+          sonames: sonames, feature: text("feature"), description: text("description"), priority: priority))
     }
     return result
   }

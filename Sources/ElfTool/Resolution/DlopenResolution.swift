@@ -124,7 +124,9 @@ extension ResolveState {
       }
       var outcome: Outcome
       if let expanded = expandTokens(name, owner: owner) {
-        outcome = expanded.contains("/") ? open(candidate: expanded, via: .direct, loader: owner) : search(expanded, loader: owner)
+        outcome =
+          expanded.contains("/")
+          ? open(candidate: expanded, via: .direct, loader: owner) : search(expanded, loader: owner)
       } else {
         outcome = .missing([])
       }
