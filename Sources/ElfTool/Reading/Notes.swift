@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#endif
+
 /// One note of a PT_NOTE segment: who defined it, its type, and its descriptor bytes.
 public struct ElfNote: Sendable, Equatable {
   /// The owner name (`GNU`, `FDO`, ...), without its terminating NUL.
@@ -19,48 +25,70 @@ public struct NoteList: Sendable, Equatable {
 
 extension ElfFile {
   /// The notes of the PT_NOTE segments whose owner and type `wanted` accepts, read through the
-  /// segments (section headers are not needed). Every size is checked against the segment and the
-  /// file; a broken entry ends the walk of its segment with a problem, never a trap. Entries are
-  /// aligned to 4 bytes, or 8 in a segment whose `p_align` is 8.
+  /// segments (section headers are not needed) with one pread(2) per segment. Every size is
+  /// checked against the segment and the file; a broken entry ends the walk of its segment with a
+  /// problem, never a trap. Entries are aligned to 4 bytes, or 8 in a segment whose `p_align` is 8.
   public func notes(where wanted: (String, NoteType) -> Bool) -> NoteList {
     var list = NoteList()
-    let segments = programHeaders.filter { $0.type == .note }
+    let segments = programHeaders.filter { $0.type == .note && $0.filesz > 0 }
     guard !segments.isEmpty else { return list }
-    let mapping: FileMapping
-    do {
-      mapping = try self.mapping()
-    } catch {
-      list.problems.append("its notes cannot be read: \(error.message)")
-      return list
-    }
-    mapping.withBytes { bytes in
-      for segment in segments {
-        Self.readNotes(segment, bytes: bytes, order: identity.byteOrder, wanted: wanted, into: &list)
+    var descriptor: Int32 = -1
+    defer { if descriptor >= 0 { close(descriptor) } }
+    for segment in segments {
+      guard segment.offset <= fileSize, segment.filesz <= fileSize - segment.offset else {
+        list.problems.append(
+          "the PT_NOTE segment at offset \(hex(segment.offset)) with size \(hex(segment.filesz)) lies outside the file")
+        continue
+      }
+      guard segment.filesz <= Self.maximumNoteSegmentSize else {
+        list.problems.append(
+          "the PT_NOTE segment at offset \(hex(segment.offset)) is \(segment.filesz) bytes long; notes are not read "
+            + "from segments over \(Self.maximumNoteSegmentSize) bytes")
+        continue
+      }
+      guard let align = NoteLayout.alignment(segmentAlign: segment.align) else {
+        list.problems.append(
+          "the PT_NOTE segment at offset \(hex(segment.offset)) has alignment \(segment.align), not 4 or 8")
+        continue
+      }
+      // Both fit in the file (checked above) and the size in an Int (at most the maximum).
+      let bytes: [UInt8]
+      if let memory {
+        let start = Int(segment.offset)
+        bytes = memory.withBytes { Array($0[start..<(start + Int(segment.filesz))]) }
+      } else {
+        do throws(ElfError) {
+          if descriptor < 0 {
+            descriptor = try openFile(path)
+            guard try fileStatus(descriptor, path: path).stamp == stamp else {
+              list.problems.append("its notes cannot be read: the file was replaced while elfdyn was reading it")
+              return list
+            }
+          }
+          bytes = try preadAll(descriptor, count: Int(segment.filesz), at: segment.offset, path: path)
+        } catch {
+          list.problems.append("its notes cannot be read: \(error.message)")
+          return list
+        }
+      }
+      bytes.withUnsafeBytes { buffer in
+        Self.readNotes(
+          ByteReader(buffer, order: identity.byteOrder), start: Int(segment.offset), align: align, wanted: wanted,
+          into: &list)
       }
     }
     return list
   }
 
+  /// PT_NOTE segments are a few hundred bytes; a larger one is not read (a hostile file could
+  /// name gigabytes).
+  static let maximumNoteSegmentSize: UInt64 = 1 << 24
+
+  /// Walks the entries of one segment's bytes; `start` is the segment's file offset, for messages.
   private static func readNotes(
-    _ segment: ProgramHeader, bytes: UnsafeRawBufferPointer, order: ByteOrder,
-    wanted: (String, NoteType) -> Bool, into list: inout NoteList
+    _ reader: ByteReader, start: Int, align: Int, wanted: (String, NoteType) -> Bool, into list: inout NoteList
   ) {
-    let fileSize = UInt64(bytes.count)
-    guard segment.filesz > 0 else { return }
-    guard segment.offset <= fileSize, segment.filesz <= fileSize - segment.offset else {
-      list.problems.append(
-        "the PT_NOTE segment at offset \(hex(segment.offset)) with size \(hex(segment.filesz)) lies outside the file")
-      return
-    }
-    guard let align = NoteLayout.alignment(segmentAlign: segment.align) else {
-      list.problems.append(
-        "the PT_NOTE segment at offset \(hex(segment.offset)) has alignment \(segment.align), not 4 or 8")
-      return
-    }
-    // Both fit in the file, whose size is an Int.
-    let start = Int(segment.offset)
-    let size = Int(segment.filesz)
-    let reader = ByteReader(UnsafeRawBufferPointer(rebasing: bytes[start..<(start + size)]), order: order)
+    let size = reader.count
     var at = 0
     while at < size {
       let header = NoteLayout.headerSize
@@ -70,7 +98,7 @@ extension ElfFile {
         list.problems.append("a note header at offset \(hex(start + at)) is cut off by the end of its segment")
         return
       }
-      // Every quantity is below 2^34 and `size` below the file size: no sum can overflow an Int.
+      // Every quantity is below 2^34 and `size` below 2^24: no sum can overflow an Int.
       let nameStart = at + header
       let descStart = alignUp(nameStart + Int(nameSize), align)
       let descEnd = descStart + Int(descSize)

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Where a dlopen() of one declared dependency would find it.
 public enum DlopenTarget: Sendable {
   /// An object of the startup closure (the load order), at this index: dlopen() only takes a
@@ -92,6 +94,22 @@ extension LoadGraph {
   }
 }
 
+/// `.note.dlopen` contents already read by a resolver, by file (device, inode, size and
+/// modification time): the libraries that many inputs share are read once.
+final class DlopenNoteCache: Sendable {
+  private let entries = Mutex<[FileStamp: DlopenMetadata]>([:])
+
+  /// What `file` declares, read once.
+  func metadata(of file: ElfFile) -> DlopenMetadata {
+    // Bytes in memory have no identity to key them by.
+    guard file.fileID.inode != 0 else { return file.dlopenDependencies() }
+    if let known = entries.withLock({ $0[file.stamp] }) { return known }
+    let read = file.dlopenDependencies()
+    entries.withLock { $0[file.stamp] = read }
+    return read
+  }
+}
+
 extension ResolveState {
   /// The pass after the load order is complete: each loaded object's `.note.dlopen` entries,
   /// resolved as a dlopen() called from that object would resolve them. glibc's dlopen() runs
@@ -103,7 +121,7 @@ extension ResolveState {
     dlopen = Array(repeating: DlopenDeclarations(), count: objects.count)
     for index in objects.indices {
       guard objects[index].found, objects[index].via != .interpreter, let file = objects[index].file else { continue }
-      let metadata = file.dlopenDependencies()
+      let metadata = dlopenNotes?.metadata(of: file) ?? file.dlopenDependencies()
       dlopen[index].problems = metadata.problems
       for dependency in metadata.dependencies {
         dlopen[index].edges.append(resolveDlopen(dependency, from: index))

@@ -147,6 +147,8 @@ public struct ResolveOptions: Sendable {
 public struct Resolver: Sendable {
   /// Where the loader looks, as given.
   public let options: ResolveOptions
+  /// The `.note.dlopen` contents read so far: a library shared by many inputs is read once.
+  let dlopenNotes = DlopenNoteCache()
 
   /// A resolver that applies `options` to every input.
   public init(options: ResolveOptions) {
@@ -163,6 +165,7 @@ public struct Resolver: Sendable {
     let kind = options.loader ?? LoaderModel.kind(of: file, root: options.root)
     let system = LoaderModel(root: options.root, identity: file.identity, interpreter: file.interpreter, kind: kind)
     var state = ResolveState(options: options, system: system)
+    state.dlopenNotes = dlopenNotes
     return state.run(input: path, file: file)
   }
 }
@@ -176,6 +179,8 @@ struct ResolveState {
   var preloads: [DependencyEdge] = []
   /// `.note.dlopen` declarations by object index (filled only with `options.dlopen`).
   var dlopen: [DlopenDeclarations] = []
+  /// The resolver's cache of note contents (nil: read every time).
+  var dlopenNotes: DlopenNoteCache?
   /// Every requested name and path of loaded objects → first object index (faked ones excluded).
   var byName: [String: Int] = [:]
   var bySoname: [String: Int] = [:]
