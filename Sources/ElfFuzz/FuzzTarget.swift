@@ -27,8 +27,10 @@ func exerciseFile(_ path: String) {
   defer { exerciseSetRpath(path) }
   guard let file = try? ElfFile(path: path) else { return }
   _ = file.dynamic?.needed
+  _ = file.dlopenDependencies()
   var options = ResolveOptions()
   options.root = emptyRoot
+  options.dlopen = true
   let resolver = Resolver(options: options)
   if let graph = try? resolver.resolve(path) {
     let renderer = TreeRenderer(graph: graph)

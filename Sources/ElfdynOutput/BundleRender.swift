@@ -35,6 +35,7 @@ public enum BundleRenderer {
       let names = outcome.host.map { "\($0.name) (\($0.reason.rawValue))" }
       out += "from the host: \(names.joined(separator: ", "))\n"
     }
+    for note in outcome.notes { out += style.yellow("note: ") + note + "\n" }
     if let glibc = outcome.glibc {
       out += "needs glibc \(glibc) or later\n"
     } else {
@@ -76,6 +77,7 @@ public enum BundleRenderer {
           })
       ),
       ("glibc", .optional(outcome.glibc?.description)),
+      ("notes", .array(outcome.notes.map { .string($0) })),
       (
         "problems",
         .array(

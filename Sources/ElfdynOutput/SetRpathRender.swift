@@ -33,7 +33,8 @@ public enum SetRpathRenderer {
     }
     if verbose {
       for source in outcome.sources {
-        out += style.dim("  \(source.entry) finds \(source.library) (\(source.path))") + "\n"
+        let kind = source.dlopen ? " (dlopen)" : ""
+        out += style.dim("  \(source.entry) finds \(source.library)\(kind) (\(source.path))") + "\n"
       }
       for detail in outcome.details { out += style.dim("  - \(detail)") + "\n" }
       for library in outcome.broken {
@@ -73,7 +74,10 @@ public enum SetRpathRenderer {
         "entries",
         .array(
           outcome.sources.map {
-            .object([("library", .string($0.library)), ("path", .string($0.path)), ("entry", .string($0.entry))])
+            .object([
+              ("library", .string($0.library)), ("path", .string($0.path)), ("entry", .string($0.entry)),
+              ("dlopen", .bool($0.dlopen)),
+            ])
           })
       ),
       ("missing", .array(outcome.missing.map { .string($0) })),

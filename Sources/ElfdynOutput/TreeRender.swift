@@ -62,6 +62,15 @@ public struct TreeRenderer {
       }
       if let hint = hints[index] { fields.append(("hint", .string(hint))) }
       if let host = object.hostPath, host != object.path { fields.append(("hostPath", .string(host))) }
+      if index < graph.dlopen.count {
+        let declared = graph.dlopen[index]
+        if !declared.edges.isEmpty {
+          fields.append(("dlopen", .array(declared.edges.map { dlopenJSON($0, from: index) })))
+        }
+        if !declared.problems.isEmpty {
+          fields.append(("dlopenWarnings", .array(declared.problems.map { .string($0) })))
+        }
+      }
       objects.append(.object(fields))
     }
     var fields: [(String, JSONValue)] = [
@@ -71,6 +80,100 @@ public struct TreeRenderer {
     if graph.staticallyLinked { fields.append(("staticallyLinked", .bool(true))) }
     fields.append(("objects", .array(objects)))
     return .object(fields)
+  }
+
+  /// One `.note.dlopen` entry: {"name", "sonames", "feature"?, "description"?, "priority", "found",
+  /// "path", "via", "alreadyLoaded", "error"?, "tried"?}.
+  func dlopenJSON(_ edge: DlopenEdge, from owner: Int) -> JSONValue {
+    var fields: [(String, JSONValue)] = [
+      ("name", .string(edge.name)),
+      ("sonames", .array(edge.dependency.sonames.map { .string($0) })),
+    ]
+    if let feature = edge.dependency.feature { fields.append(("feature", .string(feature))) }
+    if let description = edge.dependency.description { fields.append(("description", .string(description))) }
+    fields.append(("priority", .string(edge.dependency.priority.rawValue)))
+    fields.append(("found", .bool(edge.found)))
+    fields.append(("path", .optional(edge.path(in: graph))))
+    fields.append(("via", .string(dlopenVia(edge, from: owner))))
+    if case .loaded = edge.target {
+      fields.append(("alreadyLoaded", .bool(true)))
+    } else {
+      fields.append(("alreadyLoaded", .bool(false)))
+    }
+    switch edge.target {
+    case .failed(_, let message): fields.append(("error", .string(message)))
+    case .missing(let tried): fields.append(("tried", .array(tried.map { .string($0.directory) })))
+    default: break
+    }
+    return .object(fields)
+  }
+
+  /// The step of the search that found a dlopen dependency, as `via` names them for DT_NEEDED;
+  /// "loaded" for one already in the startup closure.
+  public func dlopenVia(_ edge: DlopenEdge, from owner: Int) -> String {
+    switch edge.target {
+    case .loaded: return "loaded"
+    case .missing: return "not found"
+    case .failed: return "error"
+    case .found(let object):
+      switch object.via {
+      case .rpath(let rpathOwner):
+        return rpathOwner == owner ? "rpath" : "rpath of \(graph.objects[rpathOwner].displayName)"
+      case .libraryPath: return "LD_LIBRARY_PATH"
+      case .libraryPathOption: return "-L"
+      case .runpath: return "runpath"
+      case .cache: return "ld.so.cache"
+      case .defaultPath: return "default path"
+      case .direct: return "direct"
+      default: return "found"
+      }
+    }
+  }
+
+  /// The dlopen dependencies `index` declares (none when they were not read).
+  func dlopenEdges(_ index: Int) -> [DlopenEdge] { index < graph.dlopen.count ? graph.dlopen[index].edges : [] }
+
+  /// The text row of a dlopen dependency, and the lines under it.
+  func dlopenRow(_ edge: DlopenEdge, from owner: Int, style s: Style) -> ([UInt8], [[UInt8]]) {
+    var row = TextBuffer()
+    let dependency = edge.dependency
+    let tag = "[dlopen: " + (dependency.feature.map { $0 + ", " } ?? "") + dependency.priority.rawValue + "]"
+    var lines: [[UInt8]] = []
+    func note(_ text: String) {
+      var line = TextBuffer()
+      line += text
+      lines.append(line.bytes)
+    }
+    switch edge.target {
+    case .missing(let tried):
+      row += s.bold(dependency.sonames.joined(separator: " | "))
+      row += " "
+      row += dependency.priority == .required ? s.red("not found") : s.yellow("not found")
+      row += " "
+      row += s.cyan(tag)
+      if dependency.priority == .suggested { row += s.dim(" (suggested: not an error)") }
+      if !tried.isEmpty {
+        for (number, line) in wrap(describeTried(tried), width: 100).enumerated() {
+          note(s.dim((number == 0 ? "tried: " : "       ") + line))
+        }
+      }
+    case .failed(let path, let message):
+      row += s.bold(edge.name) + " => " + path + " "
+      row += s.red("cannot be loaded: " + message)
+      row += " "
+      row += s.cyan(tag)
+    case .loaded, .found:
+      row += s.bold(edge.name)
+      if let path = edge.path(in: graph), path != edge.name { row += " => " + path }
+      row += " "
+      row += s.cyan(tag)
+      if case .loaded = edge.target {
+        row += s.dim(" (already loaded)")
+      } else {
+        row += " " + s.cyan("[" + dlopenVia(edge, from: owner) + "]")
+      }
+    }
+    return (row.bytes, lines)
   }
 
   // MARK: flat
@@ -149,6 +252,8 @@ public struct TreeRenderer {
     var edgeLists: [[DependencyEdge]] = []
     var nexts: [Int] = []
     var parents: [Int] = []
+    // Whether the frame's dlopen rows (shown after its DT_NEEDED rows) were added.
+    var dlopenShown: [Bool] = []
     var expanded = [UInt8](repeating: 0, count: graph.objects.count)
     expanded[0] = 1
     var onPath: [Int] = [0]
@@ -157,6 +262,7 @@ public struct TreeRenderer {
     edgeLists.append(roots)
     nexts.append(0)
     parents.append(0)
+    dlopenShown.append(false)
     // Each row: its depth, its text after the branch, and the lines under it (one level deeper).
     var depths: [Int] = []
     var heads: [[UInt8]] = []
@@ -166,7 +272,18 @@ public struct TreeRenderer {
     while let top = edgeLists.indices.last {
       let position = nexts[top]
       guard position < edgeLists[top].count else {
+        if !dlopenShown[top] {
+          dlopenShown[top] = true
+          let owner = parents[top]
+          for edge in dlopenEdges(owner) {
+            let (head, lines) = dlopenRow(edge, from: owner, style: s)
+            depths.append(top)
+            heads.append(head)
+            notes.append(lines)
+          }
+        }
         edgeLists.removeLast()
+        dlopenShown.removeLast()
         nexts.removeLast()
         parents.removeLast()
         _ = onPath.popLast()
@@ -244,9 +361,10 @@ public struct TreeRenderer {
       if expandHere && !missing {
         expanded[to] = 1
         let children = graph.edges[to]
-        if !children.isEmpty {
+        let count = children.count + dlopenEdges(to).count
+        if count > 0 {
           if let limit = options.depth, onPath.count >= limit {
-            note(s.dim("… \(children.count) more below --depth \(limit)"))
+            note(s.dim("… \(count) more below --depth \(limit)"))
           } else {
             push = true
           }
@@ -260,6 +378,7 @@ public struct TreeRenderer {
         edgeLists.append(graph.edges[to])
         nexts.append(0)
         parents.append(to)
+        dlopenShown.append(false)
       }
     }
     // Draw: a row is the last of its siblings when the next row at its depth or above is above it.
@@ -378,6 +497,26 @@ public struct TreeRenderer {
         let style =
           edge.kind == .needed ? "" : " [style=dotted, label=\(q(edge.kind == .filter ? "filter" : "auxiliary"))]"
         out += "  n\(from) -> n\(edge.to)\(style);\n"
+      }
+    }
+    var dlopenNodes = 0
+    for (from, declared) in graph.dlopen.enumerated() {
+      for edge in declared.edges {
+        let label = q("dlopen: " + edge.dependency.priority.rawValue)
+        if case .loaded(let to) = edge.target {
+          out += "  n\(from) -> n\(to) [style=dashed, label=\(label)];\n"
+          continue
+        }
+        var text = edge.found ? edge.name : edge.dependency.sonames.joined(separator: " | ")
+        var attributes = ", style=dashed"
+        if let path = edge.path(in: graph), edge.found { text += "\n" + path }
+        if !edge.found {
+          text += "\nnot found"
+          attributes += edge.dependency.priority == .required ? ", color=red, fontcolor=red" : ", color=orange"
+        }
+        out += "  d\(dlopenNodes) [label=\(q(text))\(attributes)];\n"
+        out += "  n\(from) -> d\(dlopenNodes) [style=dashed, label=\(label)];\n"
+        dlopenNodes += 1
       }
     }
     out += "}\n"

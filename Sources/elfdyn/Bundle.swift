@@ -74,6 +74,12 @@ struct Bundle: ParsableCommand {
       "With no file: the Cargo profile to bundle (default dev, i.e. target/debug).", valueName: "name"))
   var profile: String?
 
+  @Option(
+    help: ArgumentHelp(
+      "Which .note.dlopen dependencies are copied too: none, required, recommended (default: required and recommended) or all.",
+      valueName: "priority"))
+  var dlopen: DlopenSelection = .recommended
+
   @Flag(help: "Resolve and print what would be copied; write nothing.")
   var dryRun = false
 
@@ -101,6 +107,7 @@ struct Bundle: ParsableCommand {
     request.output = output
     request.base = BaseSystem(exclude: exclude, include: include)
     request.add = add
+    request.dlopen = dlopen
     request.profile = profile
     request.dryRun = dryRun
     var options = search.resolveOptions()

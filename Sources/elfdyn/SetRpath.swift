@@ -7,6 +7,7 @@ enum SetRpathFormat: String, ExpressibleByArgument, CaseIterable {
 }
 
 extension RunpathTag: ExpressibleByArgument {}
+extension DlopenSelection: ExpressibleByArgument {}
 
 struct SetRpath: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -71,6 +72,12 @@ struct SetRpath: ParsableCommand {
       "Which entry to write: runpath (DT_RUNPATH) or rpath (DT_RPATH). Default: keep the file's kind, DT_RUNPATH for a file that has neither."
   )
   var tag: RunpathTag?
+
+  @Option(
+    help: ArgumentHelp(
+      "Which .note.dlopen dependencies the computed runpath also finds: none, required, recommended (default: required and recommended) or all.",
+      valueName: "priority"))
+  var dlopen: DlopenSelection = .recommended
 
   @Flag(help: "Also give every non-system library of the closure its own runpath.")
   var recursive = false
@@ -144,6 +151,7 @@ struct SetRpath: ParsableCommand {
     }
     request.tag = tag
     request.recursive = recursive
+    request.dlopen = dlopen
     request.allowMissing = allowMissing
     request.relativeTo = relativeTo
     request.relativeAll = relativeAll

@@ -60,6 +60,9 @@ struct Tree: ParsableCommand {
   @Option(help: "Colour: auto (on a terminal, unless NO_COLOR is set), always or never.")
   var color: ColorChoice = .auto
 
+  @Flag(help: "Leave out the libraries objects declare in .note.dlopen (shown by default, marked [dlopen]).")
+  var noDlopen = false
+
   @OptionGroup var search: SearchOptions
 
   func validate() throws {
@@ -76,6 +79,7 @@ struct Tree: ParsableCommand {
     request.color = color
     request.profile = profile
     request.search = search.resolveOptions()
+    request.dlopen = !noDlopen
     request.execute()
   }
 }
@@ -90,6 +94,8 @@ struct TreeRequest {
   var color: ColorChoice = .auto
   var profile: String?
   var search = SearchOptions.defaultResolveOptions()
+  /// Whether to show `.note.dlopen` dependencies (`--no-dlopen` turns it off).
+  var dlopen = true
 
   /// Resolves and renders every file, then exits with the status (0, 1 or 2).
   func execute() -> Never {
@@ -105,6 +111,8 @@ struct TreeRequest {
       Glibc.exit(2)
     }
     if self.files.isEmpty && format == .text && !flat { write(cargoModeLine(search)) }
+    // ldd's list (--flat) has no place for dlopen dependencies.
+    search.dlopen = dlopen && !flat
     let resolver = Resolver(options: search)
     // Built only when something is missing: reading the environment has its cost.
     var finder: MissingLibraryFinder?
@@ -155,7 +163,14 @@ struct TreeRequest {
           writeBytes(renderer.textBytes(options))
         }
       }
-      if !graph.allFound && status == 0 { status = 1 }
+      for (index, declared) in graph.dlopen.enumerated() {
+        for problem in declared.problems {
+          printError("warning: \(graph.objects[index].hostPath ?? graph.objects[index].name): \(problem)")
+        }
+      }
+      // A missing `required` dlopen dependency fails like a missing DT_NEEDED; a missing
+      // `recommended` or `suggested` one is only shown.
+      if (!graph.allFound || graph.missingRequiredDlopen) && status == 0 { status = 1 }
       graphs.append(graph)
     }
     if format == .json && !flat {

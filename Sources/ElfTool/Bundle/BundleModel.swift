@@ -9,6 +9,9 @@ public struct BundleRequest: Sendable {
   /// Libraries that are only dlopen'd, copied with their closures: paths, or names searched as the
   /// first program would search a DT_NEEDED name.
   public var add: [String] = []
+  /// Which `.note.dlopen` dependencies of the copied files are copied too, like `add` (by default
+  /// required and recommended ones).
+  public var dlopen = DlopenSelection.recommended
   /// The Cargo profile for the no-file mode (default dev, i.e. target/debug).
   public var profile: String?
   /// Plan and report, write nothing.
@@ -32,7 +35,8 @@ public struct BundledFile: Sendable, Equatable {
     case library
     /// A library of an input's closure: `lib/`, runpath `$ORIGIN`.
     case dependency
-    /// A library given with `--add`, or of its closure only: `lib/`, runpath `$ORIGIN`.
+    /// A library given with `--add` or declared in a copied file's `.note.dlopen`, or of its
+    /// closure only: `lib/`, runpath `$ORIGIN`.
     case added
   }
 
@@ -108,6 +112,9 @@ public struct BundleOutcome: Sendable {
   public var problems: [BundleProblem] = []
   /// The directory existed (an earlier bundle) and was replaced.
   public var replaced = false
+  /// Sentences about what was left out without failing (a `recommended` or `suggested` dlopen
+  /// dependency that is not found).
+  public var notes: [String] = []
 
   /// The sum of the files' sizes.
   public var totalSize: UInt64 { files.reduce(0) { $0 &+ $1.size } }

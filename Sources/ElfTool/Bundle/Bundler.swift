@@ -100,6 +100,10 @@ public struct Bundler {
     let resolver = Resolver(options: options)
     var added = options
     added.preload += request.add
+    for path in try dlopenLibraries(inputs: inputs, options: options, outcome: &outcome)
+    where !added.preload.contains(path) {
+      added.preload.append(path)
+    }
     let addResolver = Resolver(options: added)
     // Inputs first: they keep their own names.
     var files: [PlannedFile] = []
@@ -221,5 +225,57 @@ public struct Bundler {
       let (x, y) = (a.file.path.hasPrefix("bin/"), b.file.path.hasPrefix("bin/"))
       return x != y ? x : a.file.path < b.file.path
     }
+  }
+
+  /// The libraries the inputs and their non-base libraries declare in `.note.dlopen`, of the
+  /// selected priorities, where a dlopen() from the declaring object finds them: copied with
+  /// their closures like `--add` libraries (as paths, so that each is the file found). A missing
+  /// `required` one is a problem; a missing other one is a note. One already loaded at startup
+  /// is part of the closure anyway.
+  private func dlopenLibraries(inputs: [String], options: ResolveOptions, outcome: inout BundleOutcome)
+    throws(ElfError) -> [String]
+  {
+    guard request.dlopen != .none else { return [] }
+    var discovery = options
+    discovery.dlopen = true
+    let resolver = Resolver(options: discovery)
+    var paths: [String] = []
+    for input in inputs {
+      let graph = try resolver.resolve(input)
+      for (index, declared) in graph.dlopen.enumerated() where !declared.edges.isEmpty {
+        let object = graph.objects[index]
+        // A base-system library's own dlopen() needs are the host's.
+        if index > 0, let path = object.hostPath, request.base.reason(name: object.name, path: path) != nil { continue }
+        let declarer = object.hostPath ?? object.name
+        for edge in declared.edges where request.dlopen.includes(edge.dependency.priority) {
+          switch edge.target {
+          case .loaded: continue
+          case .found(let library):
+            guard let path = library.hostPath else { continue }
+            if let reason = request.base.reason(name: edge.name, path: path) {
+              if !outcome.host.contains(where: { $0.name == edge.name }) {
+                outcome.host.append(HostLibrary(name: edge.name, path: path, reason: reason))
+              }
+            } else if !paths.contains(path) {
+              paths.append(path)
+            }
+          case .missing, .failed(_, _):
+            let names = edge.dependency.sonames.joined(separator: " | ")
+            if edge.dependency.priority == .required {
+              var error: String?
+              if case .failed(_, let message) = edge.target { error = message }
+              outcome.problems.append(
+                .notFound(
+                  library: names + " (required dlopen dependency)", neededBy: declarer, error: error, location: nil))
+            } else {
+              outcome.notes.append(
+                "\(edge.dependency.priority.rawValue) dlopen dependency \(names) of \(declarer) is not found: not bundled"
+              )
+            }
+          }
+        }
+      }
+    }
+    return paths
   }
 }

@@ -44,6 +44,9 @@ public struct SetRpathRequest: Sendable {
   public var writeMode: WriteMode = .replace
   /// Where libraries are searched (-L, LD_LIBRARY_PATH, --root).
   public var search = ResolveOptions()
+  /// The `.note.dlopen` dependencies of the file whose directories the computed runpath also
+  /// gets (`--dlopen`; by default required and recommended ones).
+  public var dlopen = DlopenSelection.recommended
   /// The environment (CARGO_TARGET_DIR, RUSTUP_HOME, RUSTUP_TOOLCHAIN, HOME, PATH).
   public var environment: [String: String] = [:]
 
@@ -59,6 +62,8 @@ public struct RunpathSource: Sendable, Equatable {
   public var path: String
   /// The runpath entry that finds it ("$ORIGIN/deps", or an absolute directory).
   public var entry: String
+  /// Whether it is a `.note.dlopen` dependency (the name is then the soname dlopen() is given).
+  public var dlopen = false
 }
 
 /// What happened to one file.
@@ -332,13 +337,18 @@ public struct SetRpath {
       options.libraryPath = []
       options.environmentLibraryPath = nil
     }
+    options.dlopen = sources.contains { $0.dlopen }
     let graph = try reread { () throws(ElfError) in try Resolver(options: options).resolve(written) }
     for source in sources {
-      let edge = graph.edges.first?.first { $0.name == source.library }
-      let object = edge.map { graph.objects[$0.to] }
-      guard let object, object.found, let path = object.hostPath,
-        Paths.realPath(path) == Paths.realPath(source.path)
-      else {
+      let path: String?
+      if source.dlopen {
+        path = graph.dlopen.first?.edges.first { $0.name == source.library && $0.found }?.hostPath(in: graph)
+      } else {
+        let edge = graph.edges.first?.first { $0.name == source.library }
+        let object = edge.map { graph.objects[$0.to] }
+        path = object.flatMap { $0.found ? $0.hostPath : nil }
+      }
+      guard let path, Paths.realPath(path) == Paths.realPath(source.path) else {
         throw ElfError(
           real, .malformed,
           "after the edit \(source.library) would not be loaded from \(source.path) (not changed)")
@@ -365,6 +375,7 @@ public struct SetRpath {
       extra += RustToolchains.libraryDirectories(environment: request.environment, cwd: options.currentDirectory)
     }
     for dir in extra where !options.libraryPath.contains(dir) { options.libraryPath.append(dir) }
+    options.dlopen = request.dlopen != .none
     let graph = try Resolver(options: options).resolve(real)
     let projectRoot = Paths.realPath(request.relativeTo ?? options.currentDirectory) ?? options.currentDirectory
     let system = graph.loader
@@ -386,6 +397,17 @@ public struct SetRpath {
       return false
     }
 
+    /// The runpath entry for a library at `path`: $ORIGIN-relative inside the project tree.
+    func entryFor(_ path: String, ownDirectory: String) -> String {
+      let rawDirectory = Paths.directory(of: path, cwd: options.currentDirectory)
+      let directory = Paths.realPath(rawDirectory) ?? rawDirectory
+      if request.relativeAll || Self.isInside(directory, projectRoot) {
+        return Self.originRelative(from: ownDirectory, to: directory)
+      }
+      return directory
+    }
+    var dlopenNotes: [String] = []
+
     func entries(for index: Int, file: String) -> ([String], [RunpathSource], [String]) {
       var result: [String] = []
       var sources: [RunpathSource] = []
@@ -402,16 +424,33 @@ public struct SetRpath {
           continue
         }
         if edge.name.contains("/") || isSystem(object, name: edge.name) { continue }
-        let rawDirectory = Paths.directory(of: path, cwd: options.currentDirectory)
-        let directory = Paths.realPath(rawDirectory) ?? rawDirectory
-        let entry: String
-        if request.relativeAll || Self.isInside(directory, projectRoot) {
-          entry = Self.originRelative(from: ownDirectory, to: directory)
-        } else {
-          entry = directory
-        }
+        let entry = entryFor(path, ownDirectory: ownDirectory)
         sources.append(RunpathSource(library: edge.name, path: path, entry: entry))
         if !result.contains(entry) { result.append(entry) }
+      }
+      // Then the libraries the file dlopen()s, as its .note.dlopen declares them: dlopen() from the
+      // file searches its runpath like a DT_NEEDED would. One already loaded at startup needs no
+      // entry of its own; a missing `required` one counts as missing, a missing other one is named.
+      let declared = index < graph.dlopen.count ? graph.dlopen[index].edges : []
+      for edge in declared where request.dlopen.includes(edge.dependency.priority) {
+        switch edge.target {
+        case .loaded: continue
+        case .found(let object):
+          guard let path = object.hostPath, !edge.name.contains("/"), !isSystem(object, name: edge.name) else {
+            continue
+          }
+          let entry = entryFor(path, ownDirectory: ownDirectory)
+          sources.append(RunpathSource(library: edge.name, path: path, entry: entry, dlopen: true))
+          if !result.contains(entry) { result.append(entry) }
+        case .missing, .failed:
+          let name = edge.dependency.sonames.joined(separator: " | ")
+          if edge.dependency.priority == .required {
+            if !missing.contains(name) { missing.append(name) }
+          } else {
+            dlopenNotes.append(
+              "\(edge.dependency.priority.rawValue) dlopen dependency \(name) is not found: no runpath entry for it")
+          }
+        }
       }
       return (result, sources, missing)
     }
@@ -419,10 +458,17 @@ public struct SetRpath {
     let (result, sources, missing) = entries(for: 0, file: real)
     outcome.sources = sources
     outcome.missing = missing
+    outcome.details += dlopenNotes
     if request.recursive {
       for index in graph.objects.indices.dropFirst() {
         let object = graph.objects[index]
         guard object.found, let path = object.hostPath, !isSystem(object, name: object.name) else { continue }
+        if let realLibrary = Paths.realPath(path), !closure.contains(realLibrary) { closure.append(realLibrary) }
+      }
+      // The libraries it dlopen()s get their own runpath too.
+      for edge in graph.dlopen.first?.edges ?? [] where request.dlopen.includes(edge.dependency.priority) {
+        guard case .found(let object) = edge.target, let path = object.hostPath, !isSystem(object, name: edge.name)
+        else { continue }
         if let realLibrary = Paths.realPath(path), !closure.contains(realLibrary) { closure.append(realLibrary) }
       }
     }

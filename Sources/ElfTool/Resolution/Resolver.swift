@@ -112,6 +112,10 @@ public struct LoadGraph: Sendable {
   /// The input is statically linked (a static executable or static-pie): no loader, no
   /// libraries; `objects` holds the input alone.
   public var staticallyLinked = false
+  /// What each object declares in `.note.dlopen` and where a dlopen() from it would find it (index
+  /// = object index); empty unless `ResolveOptions.dlopen` was set. These libraries are not part of
+  /// `objects`: the program loads them later, if at all.
+  public var dlopen: [DlopenDeclarations] = []
 
   /// Every object found and loadable, interpreter included.
   public var allFound: Bool { objects.allSatisfy { $0.found || ($0.auxiliary && $0.via == .notFound) } }
@@ -131,6 +135,9 @@ public struct ResolveOptions: Sendable {
   public var currentDirectory: String = Paths.currentDirectory()
   /// The loader's rules to apply; nil: the ones the input's PT_INTERP names.
   public var loader: LoaderModel.Kind?
+  /// Whether to read each object's `.note.dlopen` and resolve the libraries it declares
+  /// (`LoadGraph.dlopen`), after the load order is complete.
+  public var dlopen = false
 
   /// No extra directories, no preloads, no sysroot; the loader from PT_INTERP.
   public init() {}
@@ -143,6 +150,8 @@ public struct ResolveOptions: Sendable {
 public struct Resolver: Sendable {
   /// Where the loader looks, as given.
   public let options: ResolveOptions
+  /// The `.note.dlopen` contents read so far: a library shared by many inputs is read once.
+  let dlopenNotes = DlopenNoteCache()
 
   /// A resolver that applies `options` to every input.
   public init(options: ResolveOptions) {
@@ -171,6 +180,7 @@ public struct Resolver: Sendable {
     let kind = options.loader ?? LoaderModel.kind(of: file, root: options.root)
     let system = LoaderModel(root: options.root, identity: file.identity, interpreter: file.interpreter, kind: kind)
     var state = ResolveState(options: options, system: system)
+    state.dlopenNotes = dlopenNotes
     return state.run(input: path, file: file)
   }
 }
@@ -182,6 +192,10 @@ struct ResolveState {
   var objects: [LoadedObject] = []
   var edges: [[DependencyEdge]] = []
   var preloads: [DependencyEdge] = []
+  /// `.note.dlopen` declarations by object index (filled only with `options.dlopen`).
+  var dlopen: [DlopenDeclarations] = []
+  /// The resolver's cache of note contents (nil: read every time).
+  var dlopenNotes: DlopenNoteCache?
   /// Every requested name and path of loaded objects → first object index (faked ones excluded).
   var byName: [String: Int] = [:]
   var bySoname: [String: Int] = [:]
@@ -284,10 +298,11 @@ struct ResolveState {
         }
       }
     }
+    if options.dlopen { resolveDlopenDependencies() }
     placeFilteesBeforeFilters()
     return LoadGraph(
       input: input, interpreter: objects[0].file?.interpreter, objects: objects, edges: edges,
-      preloads: preloads, loader: system)
+      preloads: preloads, loader: system, dlopen: dlopen)
   }
 
   /// glibc moves a filtee that a filter loaded to just before the filter in the list of loaded
@@ -330,6 +345,7 @@ struct ResolveState {
     }
     objects = order.map { fix(objects[$0]) }
     edges = order.map { edges[$0].map(fixEdge) }
+    if !dlopen.isEmpty { dlopen = order.map { dlopen[$0].renumbered(renumber) } }
     preloads = preloads.map(fixEdge)
   }
 
@@ -374,7 +390,7 @@ struct ResolveState {
 
   /// The first loaded object that the loader would reuse for `name`: one requested by that name,
   /// opened by that path, or with that soname.
-  private func alreadyLoaded(_ name: String) -> Int? {
+  func alreadyLoaded(_ name: String) -> Int? {
     let a = byName[name]
     let b = bySoname[name]
     switch (a, b) {
@@ -565,7 +581,7 @@ struct ResolveState {
   }
 
   /// The search of `_dl_map_object` for a name without a slash.
-  private mutating func search(_ name: String, loader: Int) -> Outcome {
+  mutating func search(_ name: String, loader: Int) -> Outcome {
     if system.kind == .musl { return searchMusl(name, loader: loader) }
     var tried: [SearchStep] = []
     let needing = objects[loader]
@@ -684,7 +700,7 @@ struct ResolveState {
   }
 
   /// open_verify on one candidate path (as the target sees it).
-  private mutating func open(candidate: String, via: Via, loader: Int) -> Outcome {
+  mutating func open(candidate: String, via: Via, loader: Int) -> Outcome {
     let absolute = candidate.hasPrefix("/") ? candidate : Paths.join(options.currentDirectory, candidate)
     let host = Paths.insideRoot(system.root, absolute)
     let file: ElfFile
