@@ -32,18 +32,6 @@ private struct BundleDocument: Decodable {
   var problems: [Problem]
 }
 
-/// `elfdyn tree --format json`, the fields these tests read.
-private struct TreeDocument: Decodable {
-  struct Object: Decodable {
-    var name: String
-    var path: String?
-    var found: Bool
-    var via: String
-  }
-  var path: String
-  var objects: [Object]
-}
-
 private func decode<T: Decodable>(_ type: T.Type, _ result: RunResult) throws -> T {
   let line = result.stdout.split(separator: "\n").first.map(String.init) ?? ""
   do {
@@ -87,7 +75,8 @@ private func snapshot(_ directory: String) throws -> [String: String] {
 private func expectResolvedInside(_ program: String, _ directory: String) throws {
   let result = try elfdyn(["tree", "--format", "json", program])
   #expect(result.status == 0, "\(result.stdout) \(result.stderr)")
-  let tree = try decode(TreeDocument.self, result)
+  // One document per run ({"results": [...]}): the one input's part (Support.swift's TreeDocument).
+  let tree = try #require(try decode(TreeDocument.self, result).results.first)
   #expect(tree.objects.count > 1)
   for object in tree.objects.dropFirst() {
     #expect(object.found, "\(object.name) not found for \(program)")

@@ -30,12 +30,29 @@ public final class LoadCache: Sendable {
 
   private let state = Mutex(State())
 
+  /// One lock of a set: a file is decoded under the lock its path hashes to, so that two workers
+  /// that want it at the same time (every program's libc at the start) read it once, while other
+  /// files are decoded in parallel.
+  private final class Stripe: Sendable {
+    let lock = Mutex(())
+  }
+  private let stripes: [Stripe] = (0..<16).map { _ in Stripe() }
+
   /// An empty cache.
   public init() {}
 
   /// The decoded file at `path` (a host path), read once; the error it gave, once.
   func file(_ path: String) -> Result<ElfFile, ElfError> {
     if let known = state.withLock({ $0.byPath[path] }) { return known }
+    let stripe = stripes[Int(UInt(bitPattern: path.hashValue) % UInt(stripes.count))]
+    return stripe.lock.withLock { _ in
+      if let known = state.withLock({ $0.byPath[path] }) { return known }
+      return decode(path)
+    }
+  }
+
+  /// Reads `path` (or finds it decoded under another name) and records the outcome.
+  private func decode(_ path: String) -> Result<ElfFile, ElfError> {
     let made: Result<ElfFile, ElfError>
     var status = stat()
     if stat(path, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG,
@@ -50,9 +67,7 @@ public final class LoadCache: Sendable {
         made = .failure(error)
       }
     }
-    // Decoded outside the lock: when two workers read the same file, the first one stored wins.
     return state.withLock { state in
-      if let known = state.byPath[path] { return known }
       state.byPath[path] = made
       if case .success(let file) = made, file.fileID.inode != 0, state.byStamp[file.stamp] == nil {
         state.byStamp[file.stamp] = file
