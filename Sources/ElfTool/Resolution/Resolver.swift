@@ -245,6 +245,11 @@ struct ResolveState {
         system.kind == .musl ? ResolveState.splitMuslPath(value) : ResolveState.splitPath(value, semicolonToo: true)
     }
     libraryPathDirectories = dirs
+    // A program loads a few dozen objects: room for them from the start, not copies as they grow.
+    objects.reserveCapacity(32)
+    edges.reserveCapacity(32)
+    byName.reserveCapacity(64)
+    bySoname.reserveCapacity(32)
   }
 
   mutating func run(input: String, file: ElfFile) -> LoadGraph {
@@ -643,7 +648,7 @@ struct ResolveState {
     // 4. /etc/ld.so.cache.
     if let cache = system.cache {
       tried.append(SearchStep(directory: system.hostPath("/etc/ld.so.cache"), via: .cache))
-      if let cached = cache.lookup(name, flags: system.cacheFlags, hwcaps: system.hwcaps),
+      if let cached = cachedLookup(cache, name),
         !(noDefaultLib && system.isInDefaultDirectory(cached))
       {
         let outcome = open(candidate: cached, via: .cache, loader: loader)
@@ -662,6 +667,19 @@ struct ResolveState {
       }
     }
     return .missing(tried)
+  }
+
+  /// The ld.so.cache entry for `name`: looked up once per run when the resolver shares a cache.
+  private func cachedLookup(_ ldCache: LdCache, _ name: String) -> String? {
+    guard let shared = self.cache else {
+      return ldCache.lookup(name, flags: system.cacheFlags, hwcaps: system.hwcaps)
+    }
+    var key = system.root + "\u{0}\(system.cacheFlags)\u{0}" + name
+    for hwcap in system.hwcaps { key += "\u{0}" + hwcap }
+    if let known = shared.cacheEntry(key) { return known }
+    let found = ldCache.lookup(name, flags: system.cacheFlags, hwcaps: system.hwcaps)
+    shared.setCacheEntry(key, found)
+    return found
   }
 
   /// Tries `name` in each directory (and its hwcaps/legacy subdirectories) in order.
