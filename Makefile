@@ -14,7 +14,7 @@ TEST_PACKAGES = $(BUILD_PACKAGES) elfutils binutils gcc patchelf lld mold python
   binutils-powerpc64-linux-gnu mmdebstrap qemu-user-static libcap2-bin
 # The arm64 Debian sysroot of the differential suite (built once, kept under the build directory).
 SYSROOT = .build/sysroot
-BENCH_PACKAGES = $(BUILD_PACKAGES) hyperfine libtree pax-utils patchelf time elfutils
+BENCH_PACKAGES = $(BUILD_PACKAGES) hyperfine libtree pax-utils patchelf time elfutils valgrind
 
 .PHONY: all build man lint demo test test-asan testbinaries bench fuzz install completions clean deps-build deps-test deps-bench
 

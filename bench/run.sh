@@ -5,6 +5,8 @@
 #   1. elfdyn tree (text, --format json, --flat) vs libtree, lddtree and ldd on sourcekit-lsp.
 #      Before timing anything, every tool's output is checked: all of them must resolve the
 #      same set of files as ldd (compared after realpath); the run stops loudly otherwise.
+#  1b. elfdyn tree over every dynamically linked program of /usr/bin vs libtree and xargs ldd.
+#  1c. callgrind instruction counts of elfdyn (independent of the machine's load).
 #   2. elfdyn check-undefined vs ldd -r, once the subcommand exists (skipped until then).
 #   3. bench/set-rpath.sh ELFDYN (absolute path), once that file exists. Its environment
 #      has BENCH_RESULTS (the directory for its JSON) and BENCH_PYTHON and BENCH_REPORT, so
@@ -87,6 +89,7 @@ elfdyn_json_files() { # every object but the input, which must all be found
   "$PYTHON" -c '
 import json, sys
 doc = json.loads(sys.stdin.read())
+doc = doc["results"][0] if "results" in doc else doc
 missing = [o["name"] for o in doc["objects"] if not o["found"]]
 if missing:
     sys.exit("objects not found: " + " ".join(missing))
@@ -127,6 +130,49 @@ json1="$RESULTS/tree.json"
   -n "ldd" "ldd $TARGET"
 section "1. summary ($json1)"
 report "$json1"
+
+# --- 1b. many inputs ---------------------------------------------------------------------
+section "1b. many inputs: the dynamically linked ELF programs of /usr/bin"
+# The same files for every tool: ELF files that ldd accepts (static executables and scripts
+# are left out, since ldd and libtree reject them).
+bin_list="$RESULTS/usr-bin-files.txt"
+for f in /usr/bin/*; do
+  [ -f "$f" ] || continue
+  IFS= read -r -N 4 magic <"$f" 2>/dev/null || true
+  [ "$magic" = $'\x7fELF' ] || continue
+  ldd "$f" >/dev/null 2>&1 && printf '%s\n' "$f"
+done >"$bin_list"
+nbins=$(wc -l <"$bin_list")
+! grep -q '[[:space:]]' "$bin_list" || die "a file name in $bin_list contains white space"
+bin_files=$(tr '\n' ' ' <"$bin_list")
+json1b="$RESULTS/tree-many.json"
+# -i: a missing library somewhere among hundreds of programs is an answer, not a failure.
+hyperfine --warmup 2 --min-runs 10 -i --style basic --export-json "$json1b" \
+  -n "elfdyn tree ($nbins files)" "$ELFDYN tree $bin_files" \
+  -n "elfdyn tree --flat ($nbins files)" "$ELFDYN tree --flat $bin_files" \
+  -n "libtree ($nbins files)" "libtree $bin_files" \
+  -n "xargs ldd ($nbins files)" "xargs ldd <$bin_list"
+section "1b. summary ($json1b)"
+report "$json1b" --goal "elfdyn tree ($nbins files)" "libtree ($nbins files)" 1.0
+
+# --- 1c. instruction counts -------------------------------------------------------------
+# callgrind counts the instructions elfdyn executes: unlike times, they do not depend on the
+# machine's load, so they show what a change did even on a busy machine.
+section "1c. instructions executed (valgrind --tool=callgrind)"
+if command -v valgrind >/dev/null; then
+  instructions() { # prints the Ir total of one run
+    local out="$RESULTS/callgrind.out"
+    valgrind --tool=callgrind --callgrind-out-file="$out" "$@" >/dev/null 2>"$RESULTS/callgrind.log" || true
+    sed -n 's/^summary: //p;s/^totals: //p' "$out" | head -1
+  }
+  printf '  %15s  %s\n' "instructions" "command"
+  printf '  %15s  %s\n' "$(instructions "$ELFDYN" tree "$TARGET")" "elfdyn tree $TARGET"
+  printf '  %15s  %s\n' "$(instructions "$ELFDYN" check-undefined "$TARGET")" "elfdyn check-undefined $TARGET"
+  # shellcheck disable=SC2086
+  printf '  %15s  %s\n' "$(instructions "$ELFDYN" tree $bin_files)" "elfdyn tree ($nbins files of /usr/bin)"
+else
+  echo "skipped: valgrind is missing"
+fi
 
 # --- 2. check-undefined -----------------------------------------------------------------
 section "2. undefined symbols"

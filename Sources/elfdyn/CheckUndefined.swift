@@ -96,7 +96,10 @@ struct CheckRequest {
     options.host = host
     options.archiveDirectories = archives
     options.environment = environment
-    let checker = SymbolChecker(resolver: Resolver(options: resolveOptions), options: options)
+    // Several inputs (a directory): each file is read once for all of them.
+    let resolver =
+      inputs.count > 1 ? Resolver(options: resolveOptions, cache: LoadCache()) : Resolver(options: resolveOptions)
+    let checker = SymbolChecker(resolver: resolver, options: options)
     let outcome = checker.checkAll(inputs)
     for error in outcome.errors { printError(error.description) }
     if files.isEmpty && format == .text { write(cargoModeLine(resolveOptions)) }

@@ -113,7 +113,10 @@ struct TreeRequest {
     if self.files.isEmpty && format == .text && !flat { write(cargoModeLine(search)) }
     // ldd's list (--flat) has no place for dlopen dependencies.
     search.dlopen = dlopen && !flat
-    let resolver = Resolver(options: search)
+    // Several inputs: each file is read once for all of them, and they are resolved on every core.
+    // One input reads each file once anyway, and the cache's set-up would only cost start-up time.
+    let resolver = files.count > 1 ? Resolver(options: search, cache: LoadCache()) : Resolver(options: search)
+    let resolved = resolver.resolveAll(files)
     // Built only when something is missing: reading the environment has its cost.
     var finder: MissingLibraryFinder?
     var options = TreeRenderer.TextOptions()
@@ -123,9 +126,9 @@ struct TreeRequest {
     var status: Int32 = 0
     for (number, file) in files.enumerated() {
       let graph: LoadGraph
-      do {
-        graph = try resolver.resolve(file)
-      } catch {
+      switch resolved[number] {
+      case .success(let value): graph = value
+      case .failure(let error):
         printError(error.description)
         status = 2
         continue

@@ -75,6 +75,7 @@ private func snapshot(_ directory: String) throws -> [String: String] {
 private func expectResolvedInside(_ program: String, _ directory: String) throws {
   let result = try elfdyn(["tree", "--format", "json", program])
   #expect(result.status == 0, "\(result.stdout) \(result.stderr)")
+  // One document per run ({"results": [...]}): the one input's part (Support.swift's TreeDocument).
   let tree = try #require(try decode(TreeDocument.self, result).results.first)
   #expect(tree.objects.count > 1)
   for object in tree.objects.dropFirst() {

@@ -86,6 +86,19 @@ public final class ElfFile: Sendable {
     memory = other.memory
   }
 
+  /// The same decoded file under another name (a link to it, or another path to its directory).
+  init(_ other: ElfFile, path: String) {
+    self.path = path
+    identity = other.identity
+    programHeaders = other.programHeaders
+    interpreter = other.interpreter
+    dynamic = other.dynamic
+    fileSize = other.fileSize
+    fileID = other.fileID
+    stamp = other.stamp
+    memory = other.memory
+  }
+
   /// The identity of the file at `path` from its first bytes, nil when it cannot be read or is not
   /// ELF: a cheap test before decoding (directory scans).
   public static func probe(_ path: String) -> ElfIdentity? { ElfImage.identity(path: path) }

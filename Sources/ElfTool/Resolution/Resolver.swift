@@ -121,6 +121,16 @@ public struct LoadGraph: Sendable {
   public var allFound: Bool { objects.allSatisfy { $0.found || ($0.auxiliary && $0.via == .notFound) } }
 }
 
+/// The graph of one input of `Resolver.resolveAll`, or why the input cannot be read. (Not a
+/// `Result`: a generic type's metadata is built at run time on first use, which costs a static
+/// executable a scan of its conformance records, a tenth of a small run.)
+public enum ResolveOutcome: Sendable {
+  /// The input's load graph.
+  case success(LoadGraph)
+  /// The input itself cannot be read (exit status 2).
+  case failure(ElfError)
+}
+
 /// Options that change where the loader looks.
 public struct ResolveOptions: Sendable {
   /// A sysroot: its ld.so.cache, default directories and absolute paths are used instead of the host's.
@@ -153,15 +163,31 @@ public struct Resolver: Sendable {
   /// The `.note.dlopen` contents read so far: a library shared by many inputs is read once.
   let dlopenNotes = DlopenNoteCache()
 
-  /// A resolver that applies `options` to every input.
+  /// Files read once and shared by every resolution of this resolver; nil: every resolution reads
+  /// its files afresh (for commands that write files and then resolve them again).
+  public let cache: LoadCache?
+
+  /// A resolver that applies `options` to every input, reading each file afresh.
   public init(options: ResolveOptions) {
     self.options = options
+    cache = nil
+  }
+
+  /// A resolver that applies `options` to every input and reads each file once through `cache`.
+  public init(options: ResolveOptions, cache: LoadCache) {
+    self.options = options
+    self.cache = cache
   }
 
   /// Resolves `path`. Throws when the input itself cannot be read (exit status 2); problems with
   /// libraries are part of the graph.
   public func resolve(_ path: String) throws(ElfError) -> LoadGraph {
-    let file = try ElfFile(path: path)
+    let file: ElfFile
+    if let cache {
+      file = try cache.file(path).get()
+    } else {
+      file = try ElfFile(path: path)
+    }
     if file.isStaticallyLinked {
       var main = LoadedObject(name: path, path: path, hostPath: path, via: .input)
       main.file = file
@@ -178,10 +204,25 @@ public struct Resolver: Sendable {
         path, .usage, "not a dynamic executable or shared library (it has no PT_DYNAMIC; it is \(file.identity.type))")
     }
     let kind = options.loader ?? LoaderModel.kind(of: file, root: options.root)
-    let system = LoaderModel(root: options.root, identity: file.identity, interpreter: file.interpreter, kind: kind)
-    var state = ResolveState(options: options, system: system)
+    let system =
+      cache?.model(root: options.root, identity: file.identity, interpreter: file.interpreter, kind: kind)
+      ?? LoaderModel(root: options.root, identity: file.identity, interpreter: file.interpreter, kind: kind)
+    var state = ResolveState(options: options, system: system, cache: cache)
     state.dlopenNotes = dlopenNotes
     return state.run(input: path, file: file)
+  }
+
+  /// Resolves every input, on every core when there are several, and returns the graphs (or the
+  /// error of an input that cannot be read) in input order. With a cache, each file is read once
+  /// however many inputs load it.
+  public func resolveAll(_ paths: [String]) -> [ResolveOutcome] {
+    parallelMap(paths.count, workers: paths.count > 1 ? processorCount() : 1) { index in
+      do throws(ElfError) {
+        return .success(try self.resolve(paths[index]))
+      } catch {
+        return .failure(error)
+      }
+    }
   }
 }
 
@@ -217,9 +258,13 @@ struct ResolveState {
   /// How many of `libraryPathDirectories` come from `-L` (they come first).
   let optionDirectoryCount: Int
 
-  init(options: ResolveOptions, system: LoaderModel) {
+  /// Files and search results shared with other resolutions, when the resolver has a cache.
+  let cache: LoadCache?
+
+  init(options: ResolveOptions, system: LoaderModel, cache: LoadCache? = nil) {
     self.options = options
     self.system = system
+    self.cache = cache
     var dirs = options.libraryPath
     optionDirectoryCount = dirs.count
     if let value = options.environmentLibraryPath {
@@ -229,6 +274,11 @@ struct ResolveState {
         system.kind == .musl ? ResolveState.splitMuslPath(value) : ResolveState.splitPath(value, semicolonToo: true)
     }
     libraryPathDirectories = dirs
+    // A program loads a few dozen objects: room for them from the start, not copies as they grow.
+    objects.reserveCapacity(32)
+    edges.reserveCapacity(32)
+    byName.reserveCapacity(64)
+    bySoname.reserveCapacity(32)
   }
 
   mutating func run(input: String, file: ElfFile) -> LoadGraph {
@@ -375,7 +425,7 @@ struct ResolveState {
     var object = LoadedObject(name: interp, path: interp, hostPath: host, via: .interpreter)
     object.names = [interp]
     // A loader that cannot be read is reported for a program; a library names none of its own.
-    if let interpFile = try? ElfFile(path: host) {
+    if let interpFile = try? readFile(host) {
       object.file = interpFile
       object.soname = interpFile.dynamic?.soname
       object.needed = interpFile.dynamic?.needed ?? []
@@ -629,7 +679,7 @@ struct ResolveState {
     // 4. /etc/ld.so.cache.
     if let cache = system.cache {
       tried.append(SearchStep(directory: system.hostPath("/etc/ld.so.cache"), via: .cache))
-      if let cached = cache.lookup(name, flags: system.cacheFlags, hwcaps: system.hwcaps),
+      if let cached = cachedLookup(cache, name),
         !(noDefaultLib && system.isInDefaultDirectory(cached))
       {
         let outcome = open(candidate: cached, via: .cache, loader: loader)
@@ -648,6 +698,19 @@ struct ResolveState {
       }
     }
     return .missing(tried)
+  }
+
+  /// The ld.so.cache entry for `name`: looked up once per run when the resolver shares a cache.
+  private func cachedLookup(_ ldCache: LdCache, _ name: String) -> String? {
+    guard let shared = self.cache else {
+      return ldCache.lookup(name, flags: system.cacheFlags, hwcaps: system.hwcaps)
+    }
+    var key = system.root + "\u{0}\(system.cacheFlags)\u{0}" + name
+    for hwcap in system.hwcaps { key += "\u{0}" + hwcap }
+    if let known = shared.cacheEntry(key) { return known }
+    let found = ldCache.lookup(name, flags: system.cacheFlags, hwcaps: system.hwcaps)
+    shared.setCacheEntry(key, found)
+    return found
   }
 
   /// Tries `name` in each directory (and its hwcaps/legacy subdirectories) in order.
@@ -673,8 +736,19 @@ struct ResolveState {
   private mutating func existingSubdirectories(of dir: String) -> [String] {
     if let known = subdirectoryCache[dir] { return known }
     var result: [String] = []
+    let host = Paths.insideRoot(system.root, dir.hasPrefix("/") ? dir : Paths.join(options.currentDirectory, dir))
+    // Shared with other inputs: keyed by the directory and the subdirectories tried in it.
+    var sharedKey: String?
+    if let cache {
+      var key = host
+      for sub in system.subdirectories { key += "\u{0}" + sub }
+      if let known = cache.subdirectories(key) {
+        subdirectoryCache[dir] = known
+        return known
+      }
+      sharedKey = key
+    }
     if !system.subdirectories.isEmpty {
-      let host = Paths.insideRoot(system.root, dir.hasPrefix("/") ? dir : Paths.join(options.currentDirectory, dir))
       if isDirectory(host) {
         // A subdirectory whose first component does not exist (glibc-hwcaps, tls, x86_64 in most
         // directories) rules out everything below it: one stat instead of several.
@@ -696,7 +770,14 @@ struct ResolveState {
     }
     result.append("")
     subdirectoryCache[dir] = result
+    if let cache, let sharedKey { cache.setSubdirectories(sharedKey, result) }
     return result
+  }
+
+  /// The decoded file at a host path: from the shared cache when there is one.
+  private func readFile(_ host: String) throws(ElfError) -> ElfFile {
+    if let cache { return try cache.file(host).get() }
+    return try ElfFile(path: host)
   }
 
   /// open_verify on one candidate path (as the target sees it).
@@ -705,7 +786,7 @@ struct ResolveState {
     let host = Paths.insideRoot(system.root, absolute)
     let file: ElfFile
     do {
-      file = try ElfFile(path: host)
+      file = try readFile(host)
     } catch {
       if system.kind == .musl {
         // musl takes the first candidate it can open; one it cannot load stops the search.

@@ -44,6 +44,12 @@ public final class SymbolChecker: Sendable {
     }
   }
 
+  /// The decoded file at `path`, through the resolver's cache when it has one.
+  private func readFile(_ path: String) throws(ElfError) -> ElfFile {
+    if let cache = resolver.cache { return try cache.file(path).get() }
+    return try ElfFile(path: path)
+  }
+
   /// Checks one input with every core on its objects.
   public func check(_ path: String) throws(ElfError) -> CheckResult {
     try check(path, workers: processorCount())
@@ -184,7 +190,7 @@ public final class SymbolChecker: Sendable {
         result.missingLibraries[entry].location = location
       }
       // A library that cannot be read (or is of another machine) says nothing about symbols.
-      guard let path = location.path(of: name), let file = try? ElfFile(path: path),
+      guard let path = location.path(of: name), let file = try? readFile(path),
         file.identity.canLoad(into: graph.loader.identity), case .success(let table) = self.table(file)
       else { continue }
       located.append((name, path, table))
@@ -295,38 +301,41 @@ public final class SymbolChecker: Sendable {
         guard table.hasVersions, !ignoresVersions else { return nil }
         return table.neededVersion(own.versionIndex(index).index)
       }
-      table.relocations.forEach(own.file) { relocation in
-        let index = Int(relocation.symbol)
-        guard index < done.count else { return }
-        let typeClass = rules.classify(relocation.type)
-        let bit: UInt8 = typeClass == .plt ? 1 : typeClass == .copy ? 2 : 4
-        guard done[index] & bit == 0 else { return }
-        done[index] |= bit
-        guard let symbol = own.symbol(index), !symbol.isDefined || typeClass == .copy, symbol.binding != .local,
-          let name = own.nameBytes(symbol), !name.isEmpty
-        else { return }
-        let hash = GnuHashTable.hash(name)
-        let wanted = version(of: index)
-        let skip = typeClass == .copy ? executableIndex : nil
-        if let found = resolve(name, hash, wanted, typeClass, skip) {
-          report.bindings[found] = true
-          if options.strict, position != 0, found != 0, found != position,
-            !dependsOn(position, found, scope: scope, graph: graph)
-          {
-            let definedIn = scope[found].path ?? scope[found].name
-            add(
-              UnresolvedSymbol(
-                symbol: String(decoding: name, as: UTF8.self), version: wanted?.name, referencedBy: referencing,
-                weak: symbol.binding == .weak, kind: .indirect(definedIn: definedIn)))
+      // The marks are written through a buffer pointer: no uniqueness check per relocation.
+      done.withUnsafeMutableBufferPointer { done in
+        table.relocations.forEach(own.file) { relocation in
+          let index = Int(relocation.symbol)
+          guard index < done.count else { return }
+          let typeClass = rules.classify(relocation.type)
+          let bit: UInt8 = typeClass == .plt ? 1 : typeClass == .copy ? 2 : 4
+          guard done[index] & bit == 0 else { return }
+          done[index] |= bit
+          guard let symbol = own.symbol(index), !symbol.isDefined || typeClass == .copy, symbol.binding != .local,
+            let name = own.nameBytes(symbol), !name.isEmpty
+          else { return }
+          let hash = GnuHashTable.hash(name)
+          let wanted = version(of: index)
+          let skip = typeClass == .copy ? executableIndex : nil
+          if let found = resolve(name, hash, wanted, typeClass, skip) {
+            report.bindings[found] = true
+            if options.strict, position != 0, found != 0, found != position,
+              !dependsOn(position, found, scope: scope, graph: graph)
+            {
+              let definedIn = scope[found].path ?? scope[found].name
+              add(
+                UnresolvedSymbol(
+                  symbol: String(decoding: name, as: UTF8.self), version: wanted?.name, referencedBy: referencing,
+                  weak: symbol.binding == .weak, kind: .indirect(definedIn: definedIn)))
+            }
+            return
           }
-          return
+          // A weak undefined reference that finds nothing is fine, for the loader and for linkers.
+          if symbol.binding == .weak { return }
+          add(
+            UnresolvedSymbol(
+              symbol: String(decoding: name, as: UTF8.self), version: wanted?.name, referencedBy: referencing,
+              weak: false, kind: .unresolved))
         }
-        // A weak undefined reference that finds nothing is fine, for the loader and for linkers.
-        if symbol.binding == .weak { return }
-        add(
-          UnresolvedSymbol(
-            symbol: String(decoding: name, as: UTF8.self), version: wanted?.name, referencedBy: referencing,
-            weak: false, kind: .unresolved))
       }
       if options.strict {
         for index in 1..<max(table.count, 1) where done[index] == 0 {
@@ -470,10 +479,12 @@ struct LookupCache {
     var answer: Int
   }
   private var entries: [Entry] = []
-  private var slots = [Int32](repeating: -1, count: 1024)
+  private var slots = [Int32](repeating: -1, count: 8192)
 
   init() {
-    // A program's closure makes thousands of distinct lookups: start large rather than copy often.
+    // A program's closure makes thousands of distinct lookups (10,000 for sourcekit-lsp): start
+    // large rather than grow and rehash often (but small enough that one input of a thousand,
+    // with a worker state each, does not pay for it).
     entries.reserveCapacity(4096)
   }
 

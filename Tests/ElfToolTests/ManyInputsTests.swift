@@ -1,0 +1,98 @@
+import Foundation
+import Testing
+
+@testable import ElfTool
+
+/// Many inputs in one run: every file is read once and shared between inputs, inputs are resolved
+/// on every core, and the output is what one run per input would print, in input order.
+@Suite struct ManyInputsTests {
+  /// Dynamically linked programs of /usr/bin (evenly spaced), enough to share many libraries.
+  static let programs: [String] = RealFilesTests.sample(["/usr/bin"], limit: 60).filter {
+    (try? ElfFile(path: $0))?.interpreter != nil
+  }
+
+  /// One line per object of a result: what the tree says about it.
+  static func summary(_ tree: TreeJSON) -> [String] {
+    [tree.path] + tree.objects.map { "\($0.name) => \($0.path ?? "-") [\($0.via)] needed by \($0.neededBy)" }
+  }
+
+  @Test func manyInputsGiveWhatEachInputGivesAlone() throws {
+    try #require(Self.programs.count >= 20, "only \(Self.programs.count) programs in /usr/bin")
+    // One input twice, and one that cannot be read in the middle: it is named on stderr, and the
+    // others keep their order.
+    let inputs = Self.programs + [Self.programs[0], "/nonexistent/elfdyn-input"] + Self.programs.prefix(3)
+    let together = try elfdyn(["tree", "--format", "json"] + inputs)
+    #expect(together.status == 2, "\(together.stderr)")
+    #expect(together.stderr.contains("/nonexistent/elfdyn-input"))
+    let document = try JSONDecoder().decode(TreeDocument.self, from: Data(together.stdout.utf8))
+    let readable = inputs.filter { $0 != "/nonexistent/elfdyn-input" }
+    try #require(document.results.count == readable.count)
+    for (input, result) in zip(readable, document.results) {
+      let (alone, _) = try treeJSON(input)
+      #expect(Self.summary(result) == Self.summary(alone), "\(input)")
+    }
+  }
+
+  @Test func textOfManyInputsIsTheTextOfEachInOrder() throws {
+    try #require(Self.programs.count >= 20)
+    let inputs = Array(Self.programs.prefix(20))
+    let together = try elfdyn(["tree"] + inputs)
+    var expected: [String] = []
+    for input in inputs { expected.append(try elfdyn(["tree", input]).stdout) }
+    #expect(together.stdout == expected.joined(separator: "\n"))
+  }
+
+  /// A file reached by two paths (a symbolic link) is decoded once, and each input keeps the path
+  /// it was given.
+  @Test func aLinkToAnInputKeepsItsOwnPath() throws {
+    let directory = NSTemporaryDirectory() + "elfdyn-many-" + UUID().uuidString
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let target = try #require(Self.programs.first)
+    let link = directory + "/link-to-program"
+    try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: target)
+    let result = try elfdyn(["tree", "--format", "json", target, link])
+    let document = try JSONDecoder().decode(TreeDocument.self, from: Data(result.stdout.utf8))
+    try #require(document.results.count == 2, "\(result.stderr)")
+    #expect(document.results[0].path == target)
+    #expect(document.results[1].path == link)
+    #expect(document.results[1].objects.first?.path == link)
+    // The same libraries from the same places (the needing object's name aside).
+    func libraries(_ tree: TreeJSON) -> [String] {
+      tree.objects.dropFirst().map { "\($0.name) => \($0.path ?? "-") [\($0.via)]" }
+    }
+    #expect(libraries(document.results[0]) == libraries(document.results[1]))
+    #expect(libraries(document.results[0]).count > 1)
+  }
+
+  /// The C library, which every program loads, is opened once for all of them (counted with
+  /// strace), not once per input.
+  @Test func eachLibraryIsOpenedOnce() throws {
+    guard FileManager.default.isExecutableFile(atPath: "/usr/bin/strace") else { return }
+    try #require(Self.programs.count >= 20)
+    let log = NSTemporaryDirectory() + "elfdyn-strace-" + UUID().uuidString
+    defer { try? FileManager.default.removeItem(atPath: log) }
+    let traced = try run(
+      "/usr/bin/strace", ["-f", "-e", "trace=open,openat", "-o", log, Fixtures.elfdyn, "tree"] + Self.programs)
+    #expect(traced.status <= 1, "\(traced.stderr)")
+    let lines = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n")
+    let libcOpens = lines.filter { $0.contains("/libc.so.6\"") && !$0.contains("ENOENT") }
+    #expect(libcOpens.count == 1, "libc.so.6 opened \(libcOpens.count) times for \(Self.programs.count) inputs")
+  }
+
+  /// check-undefined over many inputs reports what it reports for each alone.
+  @Test func checkUndefinedOfManyInputs() throws {
+    try #require(Self.programs.count >= 20)
+    let inputs = Array(Self.programs.prefix(15))
+    let together = try elfdyn(["check-undefined", "--format", "json"] + inputs)
+    let document = try JSONDecoder().decode(CheckDocument.self, from: Data(together.stdout.utf8))
+    try #require(document.results.count == inputs.count, "\(together.stderr)")
+    for (input, result) in zip(inputs, document.results) {
+      let alone = try elfdyn(["check-undefined", "--format", "json", input])
+      let single = try JSONDecoder().decode(CheckDocument.self, from: Data(alone.stdout.utf8))
+      #expect(single.results.count == 1)
+      #expect(result.path == input)
+      #expect(result.undefined.map(\.symbol) == single.results.first?.undefined.map(\.symbol), "\(input)")
+    }
+  }
+}
