@@ -11,7 +11,7 @@ BUILD_PACKAGES = libelf-dev zlib1g-dev pkg-config
 # libcap2-bin: setcap and getcap, for the set-rpath test that file capabilities survive an edit.
 TEST_PACKAGES = $(BUILD_PACKAGES) elfutils binutils gcc patchelf lld mold python3 \
   musl musl-tools musl-dev gcc-multilib libc6:i386 libstdc++6:i386 zlib1g:i386 \
-  binutils-powerpc64-linux-gnu mmdebstrap qemu-user-static libcap2-bin
+  binutils-powerpc64-linux-gnu mmdebstrap qemu-user-static strace libcap2-bin
 # The arm64 Debian sysroot of the differential suite (built once, kept under the build directory).
 SYSROOT = .build/sysroot
 BENCH_PACKAGES = $(BUILD_PACKAGES) hyperfine libtree pax-utils patchelf time elfutils valgrind
