@@ -208,7 +208,9 @@ public struct Resolver: Sendable {
       cache?.model(root: options.root, identity: file.identity, interpreter: file.interpreter, kind: kind)
       ?? LoaderModel(root: options.root, identity: file.identity, interpreter: file.interpreter, kind: kind)
     var state = ResolveState(options: options, system: system, cache: cache)
-    state.dlopenNotes = dlopenNotes
+    // Notes are kept between inputs only when there are several (with a cache): one input reads
+    // each file once anyway, and keeping them would only cost a dictionary.
+    state.dlopenNotes = cache == nil ? nil : dlopenNotes
     return state.run(input: path, file: file)
   }
 
