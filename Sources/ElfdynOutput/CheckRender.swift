@@ -172,9 +172,8 @@ public struct CheckRenderer {
           if let error = item.error { out += " (\(error))" }
           out += "\n"
           guard librariesDescribed.insert(item.name).inserted else { continue }
-          let symbols = result.missingLibraries.filter { $0.name == item.name }.flatMap(\.wouldProvide)
-          var unique: [String] = []
-          for symbol in symbols where !unique.contains(symbol) { unique.append(symbol) }
+          // Every entry of one library name carries the same symbols (see the checker).
+          let unique = item.wouldProvide
           if !unique.isEmpty {
             out +=
               "      " + countedList(unique, "symbol", verbose: verbose) + " it would provide "
@@ -202,6 +201,7 @@ public struct CheckRenderer {
             $0.referencedBy == group && $0.kind == .unresolved && Sentences.isPythonAPI($0.symbol)
           }.map(\.symbol)
         }
+        let folded = Set(python)
         if let interpreter, !python.isEmpty {
           out +=
             "    " + s.red(countedList(python, "Python C-API symbol", verbose: false) + " undefined")
@@ -211,7 +211,7 @@ public struct CheckRenderer {
             + Sentences.shellQuoted(interpreter) + " " + Sentences.shellQuoted(group) + "\n"
         }
         for item in result.undefined
-        where item.referencedBy == group && (verbose || !item.isInMissingLibrary) && !python.contains(item.symbol) {
+        where item.referencedBy == group && (verbose || !item.isInMissingLibrary) && !folded.contains(item.symbol) {
           var line = "    "
           switch item.kind {
           case .unresolved: line += s.red(item.weak ? "undefined weak symbol: " : "undefined symbol: ")

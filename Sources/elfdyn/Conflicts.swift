@@ -53,22 +53,11 @@ struct ConflictsRequest {
     let inputs = try Inputs.expand(
       command.files, profile: command.profile, environment: currentEnvironment(), options: &resolveOptions)
     let finder = ConflictFinder(resolver: Resolver(options: resolveOptions))
-    let outcomes = finder.findAll(inputs)
-    var results: [ConflictsResult] = []
-    var failed = false
-    for outcome in outcomes {
-      switch outcome {
-      case .success(let result): results.append(result)
-      case .failure(let error):
-        printError(error.description)
-        failed = true
-      }
-    }
+    let (results, failed) = collect(finder.findAll(inputs))
     let renderer = ConflictsRenderer(results: results, all: command.all, demangle: demangleSymbol)
     switch command.format {
     case .json:
-      // One document per run, the same shape for one input or many.
-      write(JSONValue.object([("results", .array(results.map { renderer.json($0) }))]).serialized() + "\n")
+      writeResultsDocument(results.map { renderer.json($0) })
     case .text:
       write(renderer.text(style: Style(enabled: command.color.enabled()), showClean: inputs.count == 1))
       if inputs.count > 1 {

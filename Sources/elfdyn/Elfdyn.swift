@@ -100,6 +100,28 @@ func printError(_ message: String) {
   writeAll(2, text)
 }
 
+/// The results of the inputs that could be read, in input order; each error is printed, and
+/// `failed` says whether there was one (exit status 2).
+func collect<T>(_ outcomes: [Result<T, ElfError>]) -> (results: [T], failed: Bool) {
+  var results: [T] = []
+  var failed = false
+  for outcome in outcomes {
+    switch outcome {
+    case .success(let result): results.append(result)
+    case .failure(let error):
+      printError(error.description)
+      failed = true
+    }
+  }
+  return (results, failed)
+}
+
+/// Writes the one JSON document of a run, `{"results": [...]}`: the same shape for one input or
+/// many.
+func writeResultsDocument(_ results: [JSONValue]) {
+  write(JSONValue.object([("results", .array(results))]).serialized() + "\n")
+}
+
 /// Writes to standard output without Foundation, in as few calls as possible.
 func write(_ text: String) { writeAll(1, text) }
 

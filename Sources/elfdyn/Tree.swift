@@ -179,7 +179,7 @@ struct TreeRequest {
     if format == .json && !flat {
       // One document per run, the same shape for one input or many (inputs that cannot be read
       // are left out, and named on stderr).
-      write(JSONValue.object([("results", .array(documents))]).serialized() + "\n")
+      writeResultsDocument(documents)
     }
     // The process exits right after: freeing every object only costs time.
     exit(status, keeping: graphs)

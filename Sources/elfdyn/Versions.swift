@@ -81,22 +81,11 @@ struct VersionsRequest {
     options.closure = !command.noClosure
     for text in command.max { options.limits.append(try VersionLimit(text)) }
     let analyzer = VersionAnalyzer(resolver: Resolver(options: resolveOptions), options: options)
-    let outcomes = analyzer.analyzeAll(inputs)
-    var results: [VersionsResult] = []
-    var failed = false
-    for outcome in outcomes {
-      switch outcome {
-      case .success(let result): results.append(result)
-      case .failure(let error):
-        printError(error.description)
-        failed = true
-      }
-    }
+    let (results, failed) = collect(analyzer.analyzeAll(inputs))
     let renderer = VersionsRenderer(results: results, all: command.all)
     switch command.format {
     case .json:
-      // One document per run, the same shape for one input or many.
-      write(JSONValue.object([("results", .array(results.map { renderer.json($0) }))]).serialized() + "\n")
+      writeResultsDocument(results.map { renderer.json($0) })
     case .text: write(renderer.text(style: Style(enabled: command.color.enabled())))
     }
     let status: Int32 = failed ? 2 : (results.allSatisfy(\.isClean) ? 0 : 1)

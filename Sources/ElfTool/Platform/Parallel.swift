@@ -43,3 +43,17 @@ private final class ResultSlots<T: Sendable>: Sendable {
 
   func take() -> [T] { slots.withLock { $0.compactMap { $0 } } }
 }
+
+/// `body` over every input on `workers` threads, results in input order; an input whose `body`
+/// throws is an error for it alone.
+func mapInputs<T: Sendable>(
+  _ inputs: [String], workers: Int = processorCount(), _ body: @Sendable (String) throws(ElfError) -> T
+) -> [Result<T, ElfError>] {
+  parallelMap(inputs.count, workers: workers) { index in
+    do throws(ElfError) {
+      return .success(try body(inputs[index]))
+    } catch {
+      return .failure(error)
+    }
+  }
+}

@@ -218,6 +218,7 @@ public struct Resolver: Sendable {
   /// error of an input that cannot be read) in input order. With a cache, each file is read once
   /// however many inputs load it.
   public func resolveAll(_ paths: [String]) -> [ResolveOutcome] {
+    // Not `mapInputs`: see `ResolveOutcome` for why this is not a `Result`.
     parallelMap(paths.count, workers: paths.count > 1 ? processorCount() : 1) { index in
       do throws(ElfError) {
         return .success(try self.resolve(paths[index]))
@@ -901,7 +902,7 @@ struct ResolveState {
   /// _dl_dst_substitute: $ORIGIN, $PLATFORM, $LIB (and their braced forms). Nil when a known token
   /// has no value. Trailing slashes are removed as fillin_rpath does.
   func expandTokens(
-    _ text: String, owner: Int, emptyMeansCurrent: Bool = false, tokens: [String] = ["ORIGIN", "PLATFORM", "LIB"]
+    _ text: String, owner: Int, emptyMeansCurrent: Bool = false
   ) -> String? {
     var element = text
     // An empty element names the current directory: the candidate is the bare name, relative to it.
@@ -918,7 +919,7 @@ struct ResolveState {
         }
         i += 1
         var matched: (String?, Int)?
-        for token in tokens {
+        for token in ["ORIGIN", "PLATFORM", "LIB"] {
           let length = ResolveState.dstLength(bytes, at: i, token: token)
           if length > 0 {
             let value: String?

@@ -59,14 +59,8 @@ public final class SymbolChecker: Sendable {
   /// every core for its objects; several inputs are spread over the cores instead.
   public func checkAll(_ inputs: [String]) -> (results: [CheckResult], errors: [ElfError]) {
     let perInput = inputs.count > 1 ? 1 : processorCount()
-    let outcomes: [Result<CheckResult, ElfError>] = parallelMap(
-      inputs.count, workers: inputs.count > 1 ? processorCount() : 1
-    ) { index in
-      do throws(ElfError) {
-        return .success(try self.check(inputs[index], workers: perInput))
-      } catch {
-        return .failure(error)
-      }
+    let outcomes = mapInputs(inputs, workers: inputs.count > 1 ? processorCount() : 1) { path throws(ElfError) in
+      try self.check(path, workers: perInput)
     }
     var results: [CheckResult] = []
     var errors: [ElfError] = []
@@ -104,14 +98,7 @@ public final class SymbolChecker: Sendable {
       checked = Array(scope.indices)
     }
     var result = CheckResult(path: path)
-    for object in graph.objects where !object.found {
-      if object.auxiliary && object.via == .notFound { continue }
-      for needer in object.neededBy.isEmpty ? [0] : object.neededBy {
-        result.missingLibraries.append(
-          MissingLibrary(
-            name: object.name, neededBy: graph.objects[needer].path ?? graph.objects[needer].name, error: object.error))
-      }
-    }
+    result.missingLibraries = graph.missingLibraries
     let model = graph.loader
     // The executable of the scope (COPY relocations skip it).
     let executableIndex: Int? = (scope.first?.file?.interpreter != nil) ? 0 : nil

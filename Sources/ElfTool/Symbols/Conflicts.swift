@@ -144,27 +144,14 @@ public final class ConflictFinder: Sendable {
   /// Finds the duplicates of every input over the cores; an input that cannot be read is an error
   /// for it alone.
   public func findAll(_ inputs: [String]) -> [Result<ConflictsResult, ElfError>] {
-    parallelMap(inputs.count) { index in
-      do throws(ElfError) {
-        return .success(try self.find(inputs[index]))
-      } catch {
-        return .failure(error)
-      }
-    }
+    mapInputs(inputs) { path throws(ElfError) in try self.find(path) }
   }
 
   /// The symbols the closure of `path` defines more than once.
   public func find(_ path: String) throws(ElfError) -> ConflictsResult {
     let graph = try resolver.resolve(path)
     var result = ConflictsResult(path: path)
-    for object in graph.objects where !object.found {
-      if object.auxiliary && object.via == .notFound { continue }
-      for needer in object.neededBy.isEmpty ? [0] : object.neededBy {
-        result.missingLibraries.append(
-          MissingLibrary(
-            name: object.name, neededBy: graph.objects[needer].path ?? graph.objects[needer].name, error: object.error))
-      }
-    }
+    result.missingLibraries = graph.missingLibraries
     let scope = graph.objects.filter(\.found)
     let names = scope.map { $0.path ?? $0.name }
     var objects: [ObjectExports?] = []

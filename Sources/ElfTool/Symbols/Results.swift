@@ -170,3 +170,20 @@ extension UnresolvedSymbol {
   /// Whether the symbol is unresolved only because a needed library is missing.
   public var isInMissingLibrary: Bool { missingLibrary != nil }
 }
+
+extension LoadGraph {
+  /// Every needed library not found or not loadable, once per object that needs it (an
+  /// auxiliary filtee that is simply absent is not missing).
+  public var missingLibraries: [MissingLibrary] {
+    var missing: [MissingLibrary] = []
+    for object in objects where !object.found {
+      if object.auxiliary && object.via == .notFound { continue }
+      for needer in object.neededBy.isEmpty ? [0] : object.neededBy {
+        missing.append(
+          MissingLibrary(
+            name: object.name, neededBy: objects[needer].path ?? objects[needer].name, error: object.error))
+      }
+    }
+    return missing
+  }
+}

@@ -127,13 +127,7 @@ public final class VersionAnalyzer: Sendable {
 
   /// Analyses every input over the cores; an input that cannot be read is an error for it alone.
   public func analyzeAll(_ inputs: [String]) -> [Result<VersionsResult, ElfError>] {
-    parallelMap(inputs.count) { index in
-      do throws(ElfError) {
-        return .success(try self.analyze(inputs[index]))
-      } catch {
-        return .failure(error)
-      }
-    }
+    mapInputs(inputs) { path throws(ElfError) in try self.analyze(path) }
   }
 
   /// The requirements of one input (its closure, or the file alone).
@@ -149,14 +143,7 @@ public final class VersionAnalyzer: Sendable {
       return result
     }
     let graph = try resolver.resolve(path)
-    for object in graph.objects where !object.found {
-      if object.auxiliary && object.via == .notFound { continue }
-      for needer in object.neededBy.isEmpty ? [0] : object.neededBy {
-        result.missingLibraries.append(
-          MissingLibrary(
-            name: object.name, neededBy: graph.objects[needer].path ?? graph.objects[needer].name, error: object.error))
-      }
-    }
+    result.missingLibraries = graph.missingLibraries
     let scope = graph.objects.filter(\.found)
     for (position, object) in scope.enumerated() {
       guard let file = object.file else { continue }
