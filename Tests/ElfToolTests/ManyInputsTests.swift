@@ -75,13 +75,19 @@ import Testing
     }
     try #require(Self.programs.count >= 20)
     func libcOpens(_ options: [String]) throws -> Int {
-      let log = NSTemporaryDirectory() + "elfdyn-strace-" + UUID().uuidString
-      defer { try? FileManager.default.removeItem(atPath: log) }
+      // One log per thread (-ff): with one shared log, strace splits a call that another thread
+      // interrupts into "<unfinished ...>" and "<... resumed>" lines, and a failed open would
+      // look like a successful one.
+      let dir = try temporaryDirectory("elfdyn-strace")
+      defer { try? FileManager.default.removeItem(atPath: dir) }
       let traced = try run(
         "/usr/bin/strace",
-        ["-f", "-e", "trace=open,openat", "-o", log, Fixtures.elfdyn, "tree"] + options + Self.programs)
+        ["-ff", "-e", "trace=open,openat", "-o", dir + "/log", Fixtures.elfdyn, "tree"] + options + Self.programs)
       #expect(traced.status <= 1, "\(traced.stderr)")
-      let lines = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n")
+      var lines: [Substring] = []
+      for name in try FileManager.default.contentsOfDirectory(atPath: dir) {
+        lines += try String(contentsOfFile: dir + "/" + name, encoding: .utf8).split(separator: "\n")
+      }
       return lines.filter { $0.contains("/libc.so.6\"") && !$0.contains("ENOENT") }.count
     }
     #expect(try libcOpens(["--no-dlopen"]) == 1, "for \(Self.programs.count) inputs")

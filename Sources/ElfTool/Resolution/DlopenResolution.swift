@@ -103,10 +103,14 @@ final class DlopenNoteCache: Sendable {
   func metadata(of file: ElfFile) -> DlopenMetadata {
     // Bytes in memory have no identity to key them by.
     guard file.fileID.inode != 0 else { return file.dlopenDependencies() }
-    if let known = entries.withLock({ $0[file.stamp] }) { return known }
-    let read = file.dlopenDependencies()
-    entries.withLock { $0[file.stamp] = read }
-    return read
+    // Read under the lock: two workers that want the same file at once (libc, at the start of
+    // every input) must not both read it. The notes are a few hundred bytes.
+    return entries.withLock { entries in
+      if let known = entries[file.stamp] { return known }
+      let read = file.dlopenDependencies()
+      entries[file.stamp] = read
+      return read
+    }
   }
 }
 
