@@ -27,7 +27,7 @@ func exerciseFile(_ path: String) {
   defer { exerciseSetRpath(path) }
   guard let file = try? ElfFile(path: path) else { return }
   _ = file.dynamic?.needed
-  _ = file.dlopenDependencies()
+  _ = file.dlopenDependencies
   var options = ResolveOptions()
   options.root = emptyRoot
   options.dlopen = true

@@ -19,8 +19,12 @@ public final class ElfFile: Sendable {
   public let fileID: FileID
   /// Device, inode, size and modification time when read.
   public let stamp: FileStamp
-  /// The bytes of a file read from memory; nil for a file on disk, which is mapped when needed.
+  /// The file's bytes: the memory it was read from, or libelf's mapping of the file on disk (nil
+  /// when libelf read it with pread; it is then mapped when needed).
   let memory: FileMapping?
+  /// What its `.note.dlopen` notes declare (libraries it may dlopen), read with the headers: the
+  /// notes are a few hundred bytes, usually on the page of the program headers.
+  public let dlopenDependencies: DlopenMetadata
 
   /// A static executable (ET_EXEC without PT_INTERP and PT_DYNAMIC) or a static-pie (ET_DYN
   /// without PT_INTERP, flagged DF_1_PIE, needing nothing): it loads no libraries.
@@ -54,7 +58,6 @@ public final class ElfFile: Sendable {
     fileSize = image.fileSize
     fileID = image.fileID
     stamp = image.stamp
-    self.memory = memory
     let headers = try image.programHeaders()
     programHeaders = headers
     var interp: String?
@@ -69,7 +72,13 @@ public final class ElfFile: Sendable {
     } else {
       dynamic = nil
     }
+    dlopenDependencies = Self.dlopenDependencies(
+      programHeaders: headers, fileSize: image.fileSize, order: image.identity.byteOrder
+    ) { (segment) throws(ElfError) in
+      try image.withBytes(offset: segment.offset, size: segment.filesz, what: "the PT_NOTE segment") { Array($0) }
+    }
     image.finishReading()
+    self.memory = memory ?? FileMapping(image: image)
   }
 
   /// The same file with another dynamic section: what a planned edit would make of it, for
@@ -84,6 +93,7 @@ public final class ElfFile: Sendable {
     fileID = other.fileID
     stamp = other.stamp
     memory = other.memory
+    dlopenDependencies = other.dlopenDependencies
   }
 
   /// The same decoded file under another name (a link to it, or another path to its directory).
@@ -97,6 +107,7 @@ public final class ElfFile: Sendable {
     fileID = other.fileID
     stamp = other.stamp
     memory = other.memory
+    dlopenDependencies = other.dlopenDependencies
   }
 
   /// The identity of the file at `path` from its first bytes, nil when it cannot be read or is not

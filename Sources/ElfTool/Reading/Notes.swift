@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Musl)
-  import Musl
-#endif
-
 /// One note of a PT_NOTE segment: who defined it, its type, and its descriptor bytes.
 public struct ElfNote: Sendable, Equatable {
   /// The owner name (`GNU`, `FDO`, ...), without its terminating NUL.
@@ -25,16 +19,17 @@ public struct NoteList: Sendable, Equatable {
 
 extension ElfFile {
   /// The notes of the PT_NOTE segments whose owner and type `wanted` accepts, read through the
-  /// segments (section headers are not needed) with one pread(2) per segment. Every size is
-  /// checked against the segment and the file; a broken entry ends the walk of its segment with a
-  /// problem, never a trap. Entries are aligned to 4 bytes, or 8 in a segment whose `p_align` is 8.
-  public func notes(where wanted: (String, NoteType) -> Bool) -> NoteList {
+  /// segments (section headers are not needed); `segment` reads the bytes of one segment. Every
+  /// size is checked against the segment and the file; a broken entry ends the walk of its segment
+  /// with a problem, never a trap. Entries are aligned to 4 bytes, or 8 in a segment whose
+  /// `p_align` is 8.
+  static func notes(
+    programHeaders: [ProgramHeader], fileSize: UInt64, order: ByteOrder,
+    segment readSegment: (ProgramHeader) throws(ElfError) -> [UInt8],
+    where wanted: (String, NoteType) -> Bool
+  ) -> NoteList {
     var list = NoteList()
-    let segments = programHeaders.filter { $0.type == .note && $0.filesz > 0 }
-    guard !segments.isEmpty else { return list }
-    var descriptor: Int32 = -1
-    defer { if descriptor >= 0 { close(descriptor) } }
-    for segment in segments {
+    for segment in programHeaders where segment.type == .note && segment.filesz > 0 {
       guard segment.offset <= fileSize, segment.filesz <= fileSize - segment.offset else {
         list.problems.append(
           "the PT_NOTE segment at offset \(hex(segment.offset)) with size \(hex(segment.filesz)) lies outside the file")
@@ -51,30 +46,16 @@ extension ElfFile {
           "the PT_NOTE segment at offset \(hex(segment.offset)) has alignment \(segment.align), not 4 or 8")
         continue
       }
-      // Both fit in the file (checked above) and the size in an Int (at most the maximum).
       let bytes: [UInt8]
-      if let memory {
-        let start = Int(segment.offset)
-        bytes = memory.withBytes { Array($0[start..<(start + Int(segment.filesz))]) }
-      } else {
-        do throws(ElfError) {
-          if descriptor < 0 {
-            descriptor = try openFile(path)
-            guard try fileStatus(descriptor, path: path).stamp == stamp else {
-              list.problems.append("its notes cannot be read: the file was replaced while elfdyn was reading it")
-              return list
-            }
-          }
-          bytes = try preadAll(descriptor, count: Int(segment.filesz), at: segment.offset, path: path)
-        } catch {
-          list.problems.append("its notes cannot be read: \(error.message)")
-          return list
-        }
+      do throws(ElfError) {
+        bytes = try readSegment(segment)
+      } catch {
+        list.problems.append("its notes cannot be read: \(error.message)")
+        return list
       }
       bytes.withUnsafeBytes { buffer in
         Self.readNotes(
-          ByteReader(buffer, order: identity.byteOrder), start: Int(segment.offset), align: align, wanted: wanted,
-          into: &list)
+          ByteReader(buffer, order: order), start: Int(segment.offset), align: align, wanted: wanted, into: &list)
       }
     }
     return list
@@ -128,11 +109,16 @@ extension ElfFile {
     (value + alignment - 1) / alignment * alignment
   }
 
-  /// The dependencies this file declares in `.note.dlopen` (`FDO` notes of type 0x407c0c0a), in
+  /// The dependencies a file declares in `.note.dlopen` (`FDO` notes of type 0x407c0c0a), in
   /// note order, and sentences about what is malformed in them (a note that is not valid JSON is
   /// left out; an entry without a usable `soname` is left out; the rest is kept).
-  public func dlopenDependencies() -> DlopenMetadata {
-    let list = notes { owner, type in owner == NoteLayout.fdoOwner && type == .fdoDlopen }
+  static func dlopenDependencies(
+    programHeaders: [ProgramHeader], fileSize: UInt64, order: ByteOrder,
+    segment: (ProgramHeader) throws(ElfError) -> [UInt8]
+  ) -> DlopenMetadata {
+    let list = notes(programHeaders: programHeaders, fileSize: fileSize, order: order, segment: segment) {
+      owner, type in owner == NoteLayout.fdoOwner && type == .fdoDlopen
+    }
     var result = DlopenMetadata()
     result.problems = list.problems
     for note in list.notes {

@@ -94,26 +94,6 @@ extension LoadGraph {
   }
 }
 
-/// `.note.dlopen` contents already read by a resolver, by file (device, inode, size and
-/// modification time): the libraries that many inputs share are read once.
-final class DlopenNoteCache: Sendable {
-  private let entries = Mutex<[FileStamp: DlopenMetadata]>([:])
-
-  /// What `file` declares, read once.
-  func metadata(of file: ElfFile) -> DlopenMetadata {
-    // Bytes in memory have no identity to key them by.
-    guard file.fileID.inode != 0 else { return file.dlopenDependencies() }
-    // Read under the lock: two workers that want the same file at once (libc, at the start of
-    // every input) must not both read it. The notes are a few hundred bytes.
-    return entries.withLock { entries in
-      if let known = entries[file.stamp] { return known }
-      let read = file.dlopenDependencies()
-      entries[file.stamp] = read
-      return read
-    }
-  }
-}
-
 extension ResolveState {
   /// The pass after the load order is complete: each loaded object's `.note.dlopen` entries,
   /// resolved as a dlopen() called from that object would resolve them. glibc's dlopen() runs
@@ -125,7 +105,7 @@ extension ResolveState {
     dlopen = Array(repeating: DlopenDeclarations(), count: objects.count)
     for index in objects.indices {
       guard objects[index].found, objects[index].via != .interpreter, let file = objects[index].file else { continue }
-      let metadata = dlopenNotes?.metadata(of: file) ?? file.dlopenDependencies()
+      let metadata = file.dlopenDependencies
       dlopen[index].problems = metadata.problems
       for dependency in metadata.dependencies {
         dlopen[index].edges.append(resolveDlopen(dependency, from: index))

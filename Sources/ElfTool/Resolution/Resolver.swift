@@ -160,9 +160,6 @@ public struct ResolveOptions: Sendable {
 public struct Resolver: Sendable {
   /// Where the loader looks, as given.
   public let options: ResolveOptions
-  /// The `.note.dlopen` contents read so far: a library shared by many inputs is read once.
-  let dlopenNotes = DlopenNoteCache()
-
   /// Files read once and shared by every resolution of this resolver; nil: every resolution reads
   /// its files afresh (for commands that write files and then resolve them again).
   public let cache: LoadCache?
@@ -208,9 +205,6 @@ public struct Resolver: Sendable {
       cache?.model(root: options.root, identity: file.identity, interpreter: file.interpreter, kind: kind)
       ?? LoaderModel(root: options.root, identity: file.identity, interpreter: file.interpreter, kind: kind)
     var state = ResolveState(options: options, system: system, cache: cache)
-    // Notes are kept between inputs only when there are several (with a cache): one input reads
-    // each file once anyway, and keeping them would only cost a dictionary.
-    state.dlopenNotes = cache == nil ? nil : dlopenNotes
     return state.run(input: path, file: file)
   }
 
@@ -238,8 +232,6 @@ struct ResolveState {
   var preloads: [DependencyEdge] = []
   /// `.note.dlopen` declarations by object index (filled only with `options.dlopen`).
   var dlopen: [DlopenDeclarations] = []
-  /// The resolver's cache of note contents (nil: read every time).
-  var dlopenNotes: DlopenNoteCache?
   /// Every requested name and path of loaded objects → first object index (faked ones excluded).
   var byName: [String: Int] = [:]
   var bySoname: [String: Int] = [:]
@@ -247,14 +239,17 @@ struct ResolveState {
   /// opened by a path have none until a search finds the same file.
   var byShortName: [String: Int] = [:]
   /// musl: the objects that have a shortname.
-  var hasShortName: Set<Int> = []
+  /// (Flags and origins by object index are arrays, not `Set<Int>` and `[Int: String]`: the first
+  /// use of an Int-keyed collection costs the runtime a scan of every protocol conformance.)
+  var hasShortName: [Bool] = []
   /// musl: the reserved stems (`c`, `m`, ...) already listed under a name of the loader.
   var listedStems: Set<String> = []
   /// (file, object index) of every loaded object, searched linearly (a few hundred at most).
   var byFileID: [(FileID, Int)] = []
   /// The interpreter, known before anything is loaded, placed in the order when first needed.
   var pendingInterpreter: LoadedObject?
-  var origins: [Int: String] = [:]
+  /// `$ORIGIN` of each object by index (nil: none, such as an object not found).
+  var origins: [String?] = []
   /// Search directories (host paths) → the subdirectories (incl. "") that exist there.
   var subdirectoryCache: [String: [String]] = [:]
   let libraryPathDirectories: [String]
@@ -303,7 +298,7 @@ struct ResolveState {
     } else {
       hostOrigin = Paths.directory(of: input, cwd: options.currentDirectory)
     }
-    origins[0] = system.targetPath(ofHostPath: hostOrigin)
+    setOrigin(system.targetPath(ofHostPath: hostOrigin), 0)
     prepareInterpreter(file)
 
     var queue: [Int] = [0]
@@ -521,7 +516,7 @@ struct ResolveState {
       add(object)
       let index = objects.count - 1
       if let path = object.path {
-        origins[index] = Paths.directory(of: path, cwd: options.currentDirectory)
+        setOrigin(Paths.directory(of: path, cwd: options.currentDirectory), index)
       }
       return index
     case .failed(let path, let message):
@@ -558,7 +553,7 @@ struct ResolveState {
     case .reuse(let index):
       // A file loaded before by a path gets the name it was found by now as its shortname (the
       // base name of the path it was first opened by).
-      if searched, !hasShortName.contains(index), let path = objects[index].path {
+      if searched, !(index < hasShortName.count && hasShortName[index]), let path = objects[index].path {
         setShortName(Paths.basename(path), index)
       }
     case .loaded(let object):
@@ -573,8 +568,17 @@ struct ResolveState {
     return index
   }
 
+  private mutating func setOrigin(_ origin: String, _ index: Int) {
+    if origins.count <= index { origins += [String?](repeating: nil, count: index + 1 - origins.count) }
+    origins[index] = origin
+  }
+
+  /// The `$ORIGIN` of the object at `index`, nil when it has none.
+  func origin(of index: Int) -> String? { index >= 0 && index < origins.count ? origins[index] : nil }
+
   private mutating func setShortName(_ name: String, _ index: Int) {
-    hasShortName.insert(index)
+    if hasShortName.count <= index { hasShortName += [Bool](repeating: false, count: index + 1 - hasShortName.count) }
+    hasShortName[index] = true
     if byShortName[name] == nil { byShortName[name] = index }
   }
 
@@ -862,7 +866,7 @@ struct ResolveState {
   /// all. Split as `splitMuslPath` does.
   func muslRunpath(_ value: String, owner: Int) -> [String]? {
     guard value.utf8.contains(UInt8(ascii: "$")) else { return ResolveState.splitMuslPath(value) }
-    guard let origin = origins[owner] else { return nil }
+    guard let origin = origin(of: owner) else { return nil }
     let plain = Array("$ORIGIN".utf8)
     let braced = Array("${ORIGIN}".utf8)
     let bytes = Array(value.utf8)
@@ -924,7 +928,7 @@ struct ResolveState {
           if length > 0 {
             let value: String?
             switch token {
-            case "ORIGIN": value = origins[owner]
+            case "ORIGIN": value = origin(of: owner)
             case "PLATFORM": value = system.platform
             default: value = system.lib.map { $0 }
             }

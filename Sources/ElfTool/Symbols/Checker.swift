@@ -120,9 +120,10 @@ public final class SymbolChecker: Sendable {
     }
     let lookupTables = scopeTables
     let checkedObjects = checked
+    let names = Self.namesIndex(scope)
     let reports = parallelMap(checked.count, workers: workers, state: { WorkerState() }) { state, item in
       self.checkObject(
-        checkedObjects[item], scope: loaded, tables: lookupTables, graph: graph, loader: model,
+        checkedObjects[item], scope: loaded, tables: lookupTables, names: names, graph: graph, loader: model,
         executableIndex: executableIndex, state: &state)
     }
     var bindings: [Int: [Bool]] = [:]
@@ -140,7 +141,7 @@ public final class SymbolChecker: Sendable {
       let bound = bindings[first] ?? []
       let used = Set(bound.indices.filter { bound[$0] })
       for needed in file.dynamic?.needed ?? [] {
-        guard let target = findNeeded(needed, scope: scope), !used.contains(target) else { continue }
+        guard let target = names[needed], !used.contains(target) else { continue }
         result.unused.append(
           UnusedDependency(name: needed, path: scope[target].path ?? needed, neededBy: scope[first].path ?? ""))
       }
@@ -218,8 +219,8 @@ public final class SymbolChecker: Sendable {
 
   /// The references, version requirements and bindings of one object of the scope.
   private func checkObject(
-    _ position: Int, scope: [LoadedObject], tables: [SymbolTable?], graph: LoadGraph, loader: LoaderModel,
-    executableIndex: Int?, state: inout WorkerState
+    _ position: Int, scope: [LoadedObject], tables: [SymbolTable?], names: [String: Int], graph: LoadGraph,
+    loader: LoaderModel, executableIndex: Int?, state: inout WorkerState
   ) -> ObjectReport {
     var report = ObjectReport()
     report.bindings = [Bool](repeating: false, count: scope.count)
@@ -341,7 +342,7 @@ public final class SymbolChecker: Sendable {
       // Version requirements (a loader that ignores versions checks none).
       guard !ignoresVersions else { return report }
       for requirement in table.requirements {
-        guard let target = findNeeded(requirement.file, scope: scope), let targetTable = tables[target] else {
+        guard let target = names[requirement.file], let targetTable = tables[target] else {
           continue
         }
         let library = scope[target].path ?? requirement.file
@@ -360,9 +361,17 @@ public final class SymbolChecker: Sendable {
     }
   }
 
-  /// The object of `scope` loaded under `name` (a DT_NEEDED string, a path or a soname).
-  private func findNeeded(_ name: String, scope: [LoadedObject]) -> Int? {
-    scope.firstIndex { $0.names.contains(name) || $0.soname == name || $0.path == name }
+  /// Every name an object of `scope` is loaded under (its DT_NEEDED strings, soname and path) →
+  /// the first object with that name: what a DT_NEEDED string or a version requirement's file
+  /// names. Made once per input, not searched for each of thousands of requirements.
+  private static func namesIndex(_ scope: [LoadedObject]) -> [String: Int] {
+    var index: [String: Int] = [:]
+    for position in scope.indices {
+      for name in scope[position].names where index[name] == nil { index[name] = position }
+      if let soname = scope[position].soname, index[soname] == nil { index[soname] = position }
+      if let path = scope[position].path, index[path] == nil { index[path] = position }
+    }
+    return index
   }
 
   /// Whether `object` reaches `target` through DT_NEEDED edges (its own dependency closure).
