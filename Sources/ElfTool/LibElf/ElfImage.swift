@@ -25,11 +25,11 @@ func libelfMessage() -> String {
   return "unknown libelf error"
 }
 
-/// An open ELF file read through libelf over a read-only mapping (`ELF_C_READ_MMAP`): reading the
-/// headers, the dynamic section, its strings and the notes then costs page faults on the few pages
-/// touched instead of a pread(2) each (a file libelf cannot map is read with pread). The descriptor
-/// stays open until `finishReading()`, so thousands of images can exist at once. Used for the ELF
-/// header, the program and section headers and small ranges of bytes.
+/// An open ELF file read through libelf with pread (`ELF_C_READ`): libelf reads only the parts
+/// asked for. The descriptor stays open until `finishReading()`, so thousands of images can exist
+/// at once. Used for the ELF header, the program and section headers and small ranges of bytes.
+/// (Not `ELF_C_READ_MMAP`: measured on sourcekit-lsp's 60 libraries, a mapping per file saves 430
+/// of 900 system calls but costs 250 page faults, and `tree` took 1.26 times as long.)
 final class ElfImage {
   let path: String
   let fileSize: UInt64
@@ -72,7 +72,7 @@ final class ElfImage {
     guard libelfInitialized else { throw ElfError(path, .io(errno: 0), "libelf could not be initialised") }
     // libelf reads the ELF header itself; the first bytes are read separately only when it does
     // not see an ELF file, to say precisely what the file is (glibc's open_verify messages).
-    guard let elf = elf_begin(fd, ELF_C_READ_MMAP, nil) else {
+    guard let elf = elf_begin(fd, ELF_C_READ, nil) else {
       _ = try Self.identity(fd: fd, path: path)
       throw ElfError(path, .malformed, "libelf cannot read it: \(libelfMessage())")
     }
@@ -167,17 +167,6 @@ final class ElfImage {
     _ = elf_cntl(handle.raw, ELF_C_FDDONE)
     if ownsDescriptor { close(descriptor) }
     descriptor = -1
-  }
-
-  /// elf_rawfile: the whole file's bytes when libelf mapped it (`ELF_C_READ_MMAP`), nil when it
-  /// read it with pread (it could not map the file) or the image was made from memory. Only after
-  /// `finishReading()`: libelf would otherwise read a file it did not map whole into memory; with
-  /// the descriptor done, it refuses instead. Valid as long as the image lives.
-  func mappedBytes() -> UnsafeRawBufferPointer? {
-    guard memory == nil, descriptor < 0 else { return nil }
-    var size = 0
-    guard let start = elf_rawfile(handle.raw, &size), UInt64(size) == fileSize else { return nil }
-    return UnsafeRawBufferPointer(start: start, count: size)
   }
 
   /// elf_getphdrnum and gelf_getphdr for each entry.

@@ -4,15 +4,14 @@
   import Musl
 #endif
 
-/// The one owner of a file's mapped bytes: a read-only private mmap of the whole file, libelf's
-/// mapping of it (kept with its image), or a copy of bytes in memory. The bytes are lent to
-/// closures (`withBytes`) and never stored elsewhere: every decoder in Reading/ keeps offsets into
-/// a mapping, not pointers.
+/// The one owner of a file's mapped bytes: a read-only private mmap of the whole file (or a copy of
+/// bytes in memory). The bytes are lent to closures (`withBytes`) and never stored elsewhere: every
+/// decoder in Reading/ keeps offsets into a mapping, not pointers.
 ///
 /// It is the one `@unchecked Sendable` type of ElfTool. That is safe because the bytes never
 /// change after `init` (PROT_READ, MAP_PRIVATE; a memory copy is written once before it is
 /// shared), `base` is a `let`, and the memory is released only in `deinit`, when no thread can
-/// hold the object any more. A libelf image it keeps is never called again: only kept alive.
+/// hold the object any more.
 final class FileMapping: @unchecked Sendable {
   /// The path it was mapped from (or the name given to bytes in memory).
   let path: String
@@ -20,8 +19,6 @@ final class FileMapping: @unchecked Sendable {
   let stamp: FileStamp
   private let base: UnsafeRawBufferPointer
   private let isMapped: Bool
-  /// The image whose libelf mapping `base` is (kept alive with it), nil for the other kinds.
-  private let image: ElfImage?
 
   /// Maps `path`.
   convenience init(path: String) throws(ElfError) {
@@ -35,7 +32,6 @@ final class FileMapping: @unchecked Sendable {
     self.path = path
     let status = try fileStatus(fd, path: path)
     stamp = status.stamp
-    image = nil
     guard status.size > 0 else {
       base = UnsafeRawBufferPointer(start: nil, count: 0)
       isMapped = false
@@ -56,7 +52,6 @@ final class FileMapping: @unchecked Sendable {
   /// A copy of `bytes`, named `name` in messages.
   init(bytes: [UInt8], name: String) {
     path = name
-    image = nil
     stamp = FileStamp(id: FileID(device: 0, inode: 0), size: UInt64(bytes.count), seconds: 0, nanoseconds: 0)
     let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: max(bytes.count, 1), alignment: 16)
     copy.copyBytes(from: bytes)
@@ -64,22 +59,8 @@ final class FileMapping: @unchecked Sendable {
     isMapped = false
   }
 
-  /// The bytes libelf mapped for `image` (`ELF_C_READ_MMAP`), which stays alive with them: the
-  /// decoded file and its symbol tables then read one mapping, made once. Nil when libelf read the
-  /// file with pread instead (it could not map it).
-  init?(image: ElfImage) {
-    guard let bytes = image.mappedBytes() else { return nil }
-    path = image.path
-    stamp = image.stamp
-    base = bytes
-    isMapped = false
-    self.image = image
-  }
-
   deinit {
-    if image != nil {
-      return  // libelf unmaps its own mapping (elf_end, when the image goes)
-    } else if isMapped {
+    if isMapped {
       munmap(UnsafeMutableRawPointer(mutating: base.baseAddress), base.count)
     } else if let address = base.baseAddress {
       address.deallocate()

@@ -19,8 +19,7 @@ public final class ElfFile: Sendable {
   public let fileID: FileID
   /// Device, inode, size and modification time when read.
   public let stamp: FileStamp
-  /// The file's bytes: the memory it was read from, or libelf's mapping of the file on disk (nil
-  /// when libelf read it with pread; it is then mapped when needed).
+  /// The bytes of a file read from memory; nil for a file on disk, which is mapped when needed.
   let memory: FileMapping?
   /// What its `.note.dlopen` notes declare (libraries it may dlopen), read with the headers: the
   /// notes are a few hundred bytes, usually on the page of the program headers.
@@ -58,6 +57,7 @@ public final class ElfFile: Sendable {
     fileSize = image.fileSize
     fileID = image.fileID
     stamp = image.stamp
+    self.memory = memory
     let headers = try image.programHeaders()
     programHeaders = headers
     var interp: String?
@@ -78,7 +78,6 @@ public final class ElfFile: Sendable {
       try image.withBytes(offset: segment.offset, size: segment.filesz, what: "the PT_NOTE segment") { Array($0) }
     }
     image.finishReading()
-    self.memory = memory ?? FileMapping(image: image)
   }
 
   /// The same file with another dynamic section: what a planned edit would make of it, for
