@@ -243,11 +243,11 @@ if [ "$rc_cargo" -eq 3 ]; then
   echo "skipped: no usable cargo (bench/cargo-many.sh says why above)"
 else
   [ "$rc_cargo" -eq 0 ] || die "bench/cargo-many.sh $cargo_out failed (exit $rc_cargo)"
-  APP="" LIBPATH="" DYLIBS="" BUILD_SECONDS=""
+  APP="" LIBPATH="" DYLIBS="" BUILD_SECONDS="" BUILD_KIND=""
   # shellcheck disable=SC1091
   . "$cargo_out/env"
   ! grep -q '[[:space:]]' <<<"$APP$LIBPATH" || die "$cargo_out or the toolchain path contains white space"
-  echo "input:     $APP ($DYLIBS dylibs from target/debug/deps and the toolchain; built in $BUILD_SECONDS s)"
+  echo "input:     $APP ($DYLIBS dylibs from target/debug/deps and the toolchain; last cargo build $BUILD_SECONDS s, $BUILD_KIND)"
   json2c="$RESULTS/check-undefined-cargo.json"
   lp="env LD_LIBRARY_PATH=$LIBPATH"
   "${hf_fast[@]}" -i --export-json "$json2c" \
@@ -259,8 +259,9 @@ else
   report "$json2c" --goal "elfdyn check-undefined (cargo)" "ldd -r (cargo)" 0.3334
   if declare -F instructions >/dev/null; then
     # valgrind does not follow env's exec: the variable is set on valgrind itself.
+    printf '\n  %15s  %s\n' "instructions" "command (valgrind --tool=callgrind)"
     printf '  %15s  %s\n' "$(LD_LIBRARY_PATH=$LIBPATH instructions "$ELFDYN" check-undefined "$APP")" \
-      "elfdyn check-undefined $APP (callgrind instructions)"
+      "elfdyn check-undefined $APP"
   fi
 fi
 
