@@ -120,7 +120,7 @@ done
 app_deps="util_00 util_03 $(layer_members 5 | tr '\n' ' ')"
 
 # --- sources ----------------------------------------------------------------------------
-cargo_toml() { # CRATE [lib]
+cargo_toml() { # CRATE or app
   printf '[package]\nname = "%s"\nversion.workspace = true\nedition.workspace = true\npublish.workspace = true\n' "$1"
   [ "$1" = app ] || printf '\n[lib]\ncrate-type = ["dylib"]\n'
   printf '\n[dependencies]\n'
