@@ -8,6 +8,8 @@
 #  1b. elfdyn tree over every dynamically linked program of /usr/bin vs libtree and xargs ldd.
 #  1c. callgrind instruction counts of elfdyn (independent of the machine's load).
 #   2. elfdyn check-undefined vs ldd -r, once the subcommand exists (skipped until then).
+#  2c. elfdyn check-undefined vs ldd -r on a program that loads 112 dylibs of a Cargo build
+#      (bench/cargo-many.sh builds it once into .build/bench-cargo, about 1.5 minutes).
 #   3. bench/set-rpath.sh ELFDYN (absolute path), once that file exists. Its environment
 #      has BENCH_RESULTS (the directory for its JSON) and BENCH_PYTHON and BENCH_REPORT, so
 #      that "$BENCH_PYTHON" "$BENCH_REPORT" FILE.json prints the same table as the others.
@@ -224,6 +226,43 @@ else
     -n "xargs -P2 -n1 ldd -r ($nfiles files)" "xargs -P2 -n1 ldd -r <$list"
   section "2b. summary ($json3)"
   report "$json3" --goal "elfdyn check-undefined ($nfiles files)" "xargs -P2 -n1 ldd -r ($nfiles files)" 0.1
+fi
+
+# --- 2c. check-undefined on a 112-dylib Cargo program -----------------------------------
+section "2c. check-undefined on a 112-dylib Cargo program"
+# bench/cargo-many.sh generates and builds (once; cached in .build/bench-cargo) a workspace
+# of 111 dylib crates and a program that needs them and libstd: 112 dylibs that only
+# LD_LIBRARY_PATH=deps:rustlib finds. It checks that ldd and elfdyn tree --flat resolve the
+# same files and that ldd -r and elfdyn check-undefined find every symbol, and exits 3
+# when cargo is missing. Every command gets that LD_LIBRARY_PATH through env (-N: no shell).
+cargo_out="$(dirname -- "$here")/.build/bench-cargo"
+set +e
+bash "$here/cargo-many.sh" "$cargo_out" "$ELFDYN"; rc_cargo=$?
+set -e
+if [ "$rc_cargo" -eq 3 ]; then
+  echo "skipped: no usable cargo (bench/cargo-many.sh says why above)"
+else
+  [ "$rc_cargo" -eq 0 ] || die "bench/cargo-many.sh $cargo_out failed (exit $rc_cargo)"
+  APP="" LIBPATH="" DYLIBS="" BUILD_SECONDS="" BUILD_KIND=""
+  # shellcheck disable=SC1091
+  . "$cargo_out/env"
+  ! grep -q '[[:space:]]' <<<"$APP$LIBPATH" || die "$cargo_out or the toolchain path contains white space"
+  echo "input:     $APP ($DYLIBS dylibs from target/debug/deps and the toolchain; last cargo build $BUILD_SECONDS s, $BUILD_KIND)"
+  json2c="$RESULTS/check-undefined-cargo.json"
+  lp="env LD_LIBRARY_PATH=$LIBPATH"
+  "${hf_fast[@]}" -i --export-json "$json2c" \
+    -n "elfdyn check-undefined (cargo)" "$lp $ELFDYN check-undefined $APP" \
+    -n "ldd -r (cargo)" "$lp ldd -r $APP" \
+    -n "elfdyn tree (cargo)" "$lp $ELFDYN tree $APP" \
+    -n "libtree (cargo)" "$lp libtree $APP"
+  section "2c. summary ($json2c)"
+  report "$json2c" --goal "elfdyn check-undefined (cargo)" "ldd -r (cargo)" 0.3334
+  if declare -F instructions >/dev/null; then
+    # valgrind does not follow env's exec: the variable is set on valgrind itself.
+    printf '\n  %15s  %s\n' "instructions" "command (valgrind --tool=callgrind)"
+    printf '  %15s  %s\n' "$(LD_LIBRARY_PATH=$LIBPATH instructions "$ELFDYN" check-undefined "$APP")" \
+      "elfdyn check-undefined $APP"
+  fi
 fi
 
 # --- 3. set-rpath -----------------------------------------------------------------------
