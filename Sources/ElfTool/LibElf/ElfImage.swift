@@ -57,14 +57,23 @@ final class ElfImage {
     }
   }
 
+  /// An image over a descriptor that becomes the image's to close, whose fstat(2) the caller made
+  /// (`fileStatus`); on an error the caller still closes it.
+  convenience init(owning descriptor: Int32, path: String, status: (size: UInt64, stamp: FileStamp)) throws(ElfError) {
+    try self.init(descriptor: descriptor, path: path, ownsDescriptor: true, status: status)
+  }
+
   /// An image over a descriptor the caller keeps open (and may have locked); it is not closed here.
   convenience init(borrowing descriptor: Int32, path: String) throws(ElfError) {
     try self.init(descriptor: descriptor, path: path, ownsDescriptor: false)
   }
 
-  private init(descriptor fd: Int32, path: String, ownsDescriptor: Bool) throws(ElfError) {
+  private init(
+    descriptor fd: Int32, path: String, ownsDescriptor: Bool, status known: (size: UInt64, stamp: FileStamp)? = nil
+  ) throws(ElfError) {
     self.path = path
-    let status = try fileStatus(fd, path: path)
+    let status: (size: UInt64, stamp: FileStamp)
+    if let known { status = known } else { status = try fileStatus(fd, path: path) }
     fileSize = status.size
     fileID = status.stamp.id
     stamp = status.stamp

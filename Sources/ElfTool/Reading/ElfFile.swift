@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#endif
+
 /// An ELF file, decoded once: identity, program headers, interpreter and dynamic section, read
 /// through the segments (never the section headers, which stripped files lack). Every offset taken
 /// from the file is checked before it is used; a broken structure is an `ElfError` naming it.
@@ -43,6 +49,27 @@ public final class ElfFile: Sendable {
   /// this returns.
   public convenience init(path: String) throws(ElfError) {
     try self.init(image: try ElfImage(path: path), memory: nil)
+  }
+
+  /// Opens `path` and decodes it, unless `known` has a file decoded before with the same device,
+  /// inode, size and time (another name of it: a symbolic link, /lib and /usr/lib), which is then
+  /// taken under this name without reading anything more. Errors as `init(path:)`.
+  static func open(_ path: String, known: (FileStamp) -> ElfFile?) throws(ElfError) -> ElfFile {
+    let fd = try openFile(path)
+    let image: ElfImage
+    do {
+      let status = try fileStatus(fd, path: path)
+      if let file = known(status.stamp) {
+        close(fd)
+        return ElfFile(file, path: path)
+      }
+      image = try ElfImage(owning: fd, path: path, status: status)
+    } catch {
+      close(fd)
+      throw error
+    }
+    // The image closes the descriptor from here on.
+    return try ElfFile(image: image, memory: nil)
   }
 
   /// Decodes an ELF image held in memory; `name` stands for its path in messages.

@@ -53,21 +53,15 @@ public final class LoadCache: Sendable {
     }
   }
 
-  /// Reads `path` (or finds it decoded under another name) and records the outcome.
+  /// Reads `path` (or finds it decoded under another name) and records the outcome. The file is
+  /// opened first and its fstat(2) compared with the files decoded before: a name that does not
+  /// exist costs one failed open, and another name of a known file no reading.
   private func decode(_ path: String) -> Result<ElfFile, ElfError> {
     let made: Result<ElfFile, ElfError>
-    var status = stat()
-    if stat(path, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG,
-      let known = state.withLock({ $0.byStamp[FileStamp(status)] })
-    {
-      // Another name of a file decoded before (a symbolic link, /lib and /usr/lib).
-      made = .success(ElfFile(known, path: path))
-    } else {
-      do throws(ElfError) {
-        made = .success(try ElfFile(path: path))
-      } catch {
-        made = .failure(error)
-      }
+    do throws(ElfError) {
+      made = .success(try ElfFile.open(path) { stamp in self.state.withLock { $0.byStamp[stamp] } })
+    } catch {
+      made = .failure(error)
     }
     return state.withLock { state in
       state.byPath[path] = made
