@@ -60,8 +60,8 @@ final class LockedFile {
   func close() { _ = Glibc.close(descriptor) }
 }
 
-/// Writes an `EditPlan`: copies the unchanged bytes with copy_file_range, writes only the changed
-/// ranges, and lets a check see the result before it replaces the original.
+/// Writes an `EditPlan`: shares (FICLONE) or copies (copy_file_range) the unchanged bytes, writes only
+/// the changed ranges, and lets a check see the result before it replaces the original.
 struct PatchWriter {
   let file: LockedFile
   let mode: WriteMode
@@ -105,10 +105,12 @@ struct PatchWriter {
       if !renamed { unlink(temporary) }
     }
     let attributes = try ExtendedAttributes.read(file.descriptor, path: path)
-    try copy(from: file.descriptor, at: 0, to: out, at: 0, count: plan.tailOffset)
+    try copyUnchangedBytes(plan, to: out, temporary: temporary)
     for write in plan.writes { try pwriteAll(out, write.bytes, at: write.offset, path: temporary) }
     try writeTail(plan, to: out, path: temporary, endOfData: plan.tailOffset)
     guard ftruncate(out, off_t(plan.newFileSize)) == 0 else { throw posixError(temporary, "cannot set its size") }
+    // What is still dirty goes to disk while the metadata is set and the result is checked.
+    startWriteback(out, offset: 0, count: 0)
     // Owner first: chown may clear set-user-ID bits and file capabilities that are set again after it.
     // The new file must belong to whom the old one did: a file the caller may write but does not own
     // would otherwise become theirs.
@@ -126,14 +128,42 @@ struct PatchWriter {
       throw ElfError(path, error.kind, "not changed: \(error.message)")
     }
     try restoreTimes(out, path: temporary)
-    guard fsync(out) == 0 else { throw posixError(temporary, "cannot sync it to disk") }
+    // Checked before fsync, while the disk is still writing it (the check reads the page cache);
+    // the rename waits for fsync, so only a complete file can take the original's place.
     try verify(temporary)
+    guard fsync(out) == 0 else { throw posixError(temporary, "cannot sync it to disk") }
     guard rename(temporary, path) == 0 else { throw posixError(path, "cannot replace it") }
     renamed = true
     let dir = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
     if dir >= 0 {
       _ = fsync(dir)
       Glibc.close(dir)
+    }
+  }
+
+  /// Puts the original's bytes [0, tailOffset) into the new, empty file `out`: a reflink of the
+  /// whole file (FICLONE: nothing is copied or written) where the filesystem supports it, else an
+  /// in-kernel copy (copy_file_range, or read/write where that is not supported) in 64 MiB pieces,
+  /// each handed to the disk as soon as it is copied, so that the copying and the writing overlap
+  /// and the fsync later waits for less. Either way the file then ends at tailOffset.
+  private func copyUnchangedBytes(_ plan: EditPlan, to out: Int32, temporary: String) throws(ElfError) {
+    if plan.tailOffset <= plan.originalSize, cloneFile(from: file.descriptor, to: out) {
+      guard ftruncate(out, off_t(plan.tailOffset)) == 0 else { throw posixError(temporary, "cannot set its size") }
+      return
+    }
+    // A clone that failed may still have left something behind: the copy starts from an empty file.
+    // (No ftruncate otherwise: on ext4 even one to the same size waits for the last page's writeback.)
+    var status = stat()
+    if fstat(out, &status) != 0 || status.st_size != 0 {
+      guard ftruncate(out, 0) == 0 else { throw posixError(temporary, "cannot set its size") }
+    }
+    let piece: UInt64 = 64 << 20
+    var done: UInt64 = 0
+    while done < plan.tailOffset {
+      let count = min(piece, plan.tailOffset - done)
+      try copy(from: file.descriptor, at: done, to: out, at: done, count: count)
+      startWriteback(out, offset: done, count: count)
+      done += count
     }
   }
 
