@@ -1,5 +1,5 @@
 // The C helpers of elfdyn that are not libelf: what Swift's Glibc module does not declare
-// (copy_file_range, FICLONE, sync_file_range, sched_getaffinity, getauxval, the glibc version, extended attributes), cpuid for the x86-64 level
+// (copy_file_range, sync_file_range, sched_getaffinity, getauxval, the glibc version, extended attributes), cpuid for the x86-64 level
 // glibc-hwcaps uses, and libsupc++'s C++ demangler. Used only by Sources/ElfTool/Platform.
 #ifndef ELFDYN_CSYSTEM_H
 #define ELFDYN_CSYSTEM_H
@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <gnu/libc-version.h>
 #include <sys/auxv.h>
-#include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <sys/xattr.h>
 #include <fcntl.h>
@@ -26,21 +25,6 @@ static inline long elfdyn_copy_file_range(int fd_in, long long *off_in, int fd_o
 #else
   (void)fd_in; (void)off_in; (void)fd_out; (void)off_out; (void)len;
   errno = ENOSYS;
-  return -1;
-#endif
-}
-
-/// ioctl(FICLONE): makes `fd_out` share every block of `fd_in` (a reflink, on btrfs, XFS, bcachefs
-/// and others), so that no byte is copied or written. -1 with errno set where the filesystem cannot
-/// (EOPNOTSUPP, EXDEV, EINVAL, ENOTTY): the caller then copies.
-/// (FICLONE is _IOW(0x94, 9, int), from <linux/fs.h>, which is not included: it clashes with
-/// glibc's <sys/mount.h>.)
-static inline int elfdyn_clone_file(int fd_out, int fd_in) {
-#if defined(__linux__)
-  return ioctl(fd_out, _IOW(0x94, 9, int), fd_in);
-#else
-  (void)fd_out; (void)fd_in;
-  errno = EOPNOTSUPP;
   return -1;
 #endif
 }

@@ -60,8 +60,8 @@ final class LockedFile {
   func close() { _ = Glibc.close(descriptor) }
 }
 
-/// Writes an `EditPlan`: shares (FICLONE) or copies (copy_file_range) the unchanged bytes, writes only
-/// the changed ranges, and lets a check see the result before it replaces the original.
+/// Writes an `EditPlan`: copies the unchanged bytes with copy_file_range, writes only the changed
+/// ranges, and lets a check see the result before it replaces the original.
 struct PatchWriter {
   let file: LockedFile
   let mode: WriteMode
@@ -105,7 +105,7 @@ struct PatchWriter {
       if !renamed { unlink(temporary) }
     }
     let attributes = try ExtendedAttributes.read(file.descriptor, path: path)
-    try copyUnchangedBytes(plan, to: out, temporary: temporary)
+    try copyUnchangedBytes(plan, to: out)
     for write in plan.writes { try pwriteAll(out, write.bytes, at: write.offset, path: temporary) }
     try writeTail(plan, to: out, path: temporary, endOfData: plan.tailOffset)
     guard ftruncate(out, off_t(plan.newFileSize)) == 0 else { throw posixError(temporary, "cannot set its size") }
@@ -141,22 +141,11 @@ struct PatchWriter {
     }
   }
 
-  /// Puts the original's bytes [0, tailOffset) into the new, empty file `out`: a reflink of the
-  /// whole file (FICLONE: nothing is copied or written) where the filesystem supports it, else an
-  /// in-kernel copy (copy_file_range, or read/write where that is not supported) in 64 MiB pieces,
-  /// each handed to the disk as soon as it is copied, so that the copying and the writing overlap
-  /// and the fsync later waits for less. Either way the file then ends at tailOffset.
-  private func copyUnchangedBytes(_ plan: EditPlan, to out: Int32, temporary: String) throws(ElfError) {
-    if plan.tailOffset <= plan.originalSize, cloneFile(from: file.descriptor, to: out) {
-      guard ftruncate(out, off_t(plan.tailOffset)) == 0 else { throw posixError(temporary, "cannot set its size") }
-      return
-    }
-    // A clone that failed may still have left something behind: the copy starts from an empty file.
-    // (No ftruncate otherwise: on ext4 even one to the same size waits for the last page's writeback.)
-    var status = stat()
-    if fstat(out, &status) != 0 || status.st_size != 0 {
-      guard ftruncate(out, 0) == 0 else { throw posixError(temporary, "cannot set its size") }
-    }
+  /// Copies the original's bytes [0, tailOffset) into the new, empty file `out` in the kernel
+  /// (copy_file_range, which shares the blocks on a filesystem with reflinks, such as btrfs and
+  /// XFS; read/write where it is not supported), in 64 MiB pieces, each handed to the disk as soon
+  /// as it is copied: the copying and the writing overlap, and the fsync later waits for less.
+  private func copyUnchangedBytes(_ plan: EditPlan, to out: Int32) throws(ElfError) {
     let piece: UInt64 = 64 << 20
     var done: UInt64 = 0
     while done < plan.tailOffset {

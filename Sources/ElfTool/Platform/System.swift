@@ -1,5 +1,5 @@
 // What the running system says about itself: CPUs, the x86-64 level, AT_PLATFORM, the glibc
-// version, the environment; and copy_file_range, FICLONE, sync_file_range and child processes.
+// version, the environment; and copy_file_range, sync_file_range and child processes.
 
 internal import CSystem
 
@@ -61,16 +61,10 @@ func copyFileRange(
   }
 }
 
-/// Makes `output` a reflink of all of `input` (ioctl FICLONE): the two files share their blocks, so
-/// nothing is copied or written. False where the filesystem cannot (ext4, tmpfs, two filesystems):
-/// the caller then copies; nothing was changed.
-func cloneFile(from input: Int32, to output: Int32) -> Bool {
-  elfdyn_clone_file(output, input) == 0
-}
-
 /// Asks the kernel to start writing `count` bytes of `descriptor` at `offset` to disk now, without
 /// waiting (sync_file_range SYNC_FILE_RANGE_WRITE), so that the writing overlaps what the caller
-/// does next. Only a hint: a failure is ignored, and only fsync makes the data durable.
+/// does next (`count` 0: to the end of the file). Only a hint: a failure is ignored, and only fsync
+/// makes the data durable.
 func startWriteback(_ descriptor: Int32, offset: UInt64, count: UInt64) {
   guard offset <= UInt64(Int64.max), count <= UInt64(Int64.max) else { return }
   _ = elfdyn_start_writeback(descriptor, Int64(offset), Int64(count))
