@@ -107,8 +107,11 @@ import Testing
     let piece = 64 << 20
     try #require(before.count > piece, "the library is \(before.count) bytes, not more than one piece")
     var places = [dir]
-    var shm = statfs()
-    if statfs("/dev/shm", &shm) == 0, shm.f_type == 0x0102_1994, access("/dev/shm", W_OK) == 0 {  // TMPFS_MAGIC
+    let mounts = (try? String(contentsOfFile: "/proc/self/mounts", encoding: .utf8)) ?? ""
+    let shmIsTmpfs = mounts.split(separator: "\n").contains {
+      $0.split(separator: " ").dropFirst().prefix(2) == ["/dev/shm", "tmpfs"]
+    }
+    if shmIsTmpfs, access("/dev/shm", W_OK) == 0 {
       let tmpfs = "/dev/shm/elfdyn-setrpath-pieces-" + UUID().uuidString
       try FileManager.default.createDirectory(atPath: tmpfs, withIntermediateDirectories: true)
       places.append(tmpfs)
