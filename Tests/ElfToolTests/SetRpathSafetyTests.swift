@@ -95,6 +95,77 @@ import Testing
     print("kill test outcomes: \(outcomes)")
   }
 
+  /// The unchanged bytes are copied in 64 MiB pieces, each handed to the disk as it is copied: a
+  /// file longer than one piece comes out whole (only the edited ranges differ from the original,
+  /// the bytes around the piece boundary do not), and the same on tmpfs, where there is no disk
+  /// to hand pages to, as on the test directory's filesystem.
+  @Test func aFileLongerThanOneCopyPieceIsCopiedWholeOnEveryFilesystem() throws {
+    let dir = try temporaryDirectory("elfdyn-setrpath-pieces")
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let original = try Self.bigLibrary(in: dir)
+    let piece = 64 << 20
+    // The library's .data is zeros, which a piece left out would read as too (a hole): bytes that
+    // are not zeros go around the piece boundary, inside .data, where no edit writes.
+    let sections = try run("/usr/bin/readelf", ["-SW", original])
+    let data = try #require(
+      sections.stdout.split(separator: "\n").first { $0.contains(" .data ") }?.split(separator: " "),
+      "\(sections.stdout)")
+    let dataIndex = try #require(data.firstIndex(of: ".data"))
+    let dataStart = try #require(Int(data[dataIndex + 3], radix: 16))
+    let dataSize = try #require(Int(data[dataIndex + 4], radix: 16))
+    let marked = max(dataStart, piece - 65536)..<min(dataStart + dataSize, piece + 65536)
+    try #require(marked.contains(piece - 1) && marked.contains(piece), ".data does not cross 64 MiB: \(data)")
+    let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: original))
+    try handle.seek(toOffset: UInt64(marked.lowerBound))
+    try handle.write(contentsOf: Data(marked.map { UInt8(truncatingIfNeeded: $0 % 251 + 1) }))
+    try handle.close()
+    let before = [UInt8](try #require(FileManager.default.contents(atPath: original)))
+    try #require(before.count > piece, "the library is \(before.count) bytes, not more than one piece")
+    var places = [dir]
+    let mounts = (try? String(contentsOfFile: "/proc/self/mounts", encoding: .utf8)) ?? ""
+    let shmIsTmpfs = mounts.split(separator: "\n").contains {
+      $0.split(separator: " ").dropFirst().prefix(2) == ["/dev/shm", "tmpfs"]
+    }
+    if shmIsTmpfs, access("/dev/shm", W_OK) == 0 {
+      let tmpfs = "/dev/shm/elfdyn-setrpath-pieces-" + UUID().uuidString
+      try FileManager.default.createDirectory(atPath: tmpfs, withIntermediateDirectories: true)
+      places.append(tmpfs)
+    }
+    defer { for place in places.dropFirst() { try? FileManager.default.removeItem(atPath: place) } }
+    var results: [Data] = []
+    for place in places {
+      let target = place + "/edited.so"
+      try? FileManager.default.removeItem(atPath: target)
+      try FileManager.default.copyItem(atPath: original, toPath: target)
+      let done = try elfdyn(["set-rpath", "--rpath", Self.value, target])
+      try #require(done.status == 0, "\(place): \(done.stderr)")
+      let printed = try elfdyn(["set-rpath", "--print", target])
+      #expect(printed.stdout.contains(Self.value), "\(place): \(printed.stdout)")
+      let after = [UInt8](try #require(FileManager.default.contents(atPath: target)))
+      try #require(after.count > before.count, "\(place): the file did not grow")
+      #expect(
+        Data(after[marked]) == Data(before[marked]),
+        "\(place): the bytes around the 64 MiB piece boundary changed")
+      // 4 KiB blocks of the original that differ (memcmp: a debug build compares 64 MiB slowly).
+      let block = 4096
+      let changed = before.withUnsafeBytes { old in
+        after.withUnsafeBytes { new in
+          stride(from: 0, to: before.count, by: block).filter { start in
+            guard let a = old.baseAddress, let b = new.baseAddress else { return true }
+            return memcmp(a + start, b + start, min(block, before.count - start)) != 0
+          }.count
+        }
+      }
+      #expect(changed <= 8, "\(place): \(changed) blocks of 4 KiB of the original changed")
+      let leftovers = try FileManager.default.contentsOfDirectory(atPath: place).filter {
+        $0 != "edited.so" && $0 != "big.c" && $0 != "libbig.so"
+      }
+      #expect(leftovers.isEmpty, "\(place): temporary files left behind: \(leftovers)")
+      results.append(Data(after))
+    }
+    if results.count == 2 { #expect(results[0] == results[1], "tmpfs and \(dir) give different files") }
+  }
+
   @Test func twoRunsAtOnceLeaveOneOfTheResults() throws {
     let dir = try temporaryDirectory("elfdyn-setrpath-race")
     defer { try? FileManager.default.removeItem(atPath: dir) }

@@ -1,5 +1,5 @@
 // The C helpers of elfdyn that are not libelf: what Swift's Glibc module does not declare
-// (copy_file_range, sched_getaffinity, getauxval, the glibc version, extended attributes), cpuid for the x86-64 level
+// (copy_file_range, sync_file_range, sched_getaffinity, getauxval, the glibc version, extended attributes), cpuid for the x86-64 level
 // glibc-hwcaps uses, and libsupc++'s C++ demangler. Used only by Sources/ElfTool/Platform.
 #ifndef ELFDYN_CSYSTEM_H
 #define ELFDYN_CSYSTEM_H
@@ -24,6 +24,18 @@ static inline long elfdyn_copy_file_range(int fd_in, long long *off_in, int fd_o
   return syscall(SYS_copy_file_range, fd_in, off_in, fd_out, off_out, len, 0u);
 #else
   (void)fd_in; (void)off_in; (void)fd_out; (void)off_out; (void)len;
+  errno = ENOSYS;
+  return -1;
+#endif
+}
+
+/// sync_file_range(SYNC_FILE_RANGE_WRITE): starts writing the dirty pages of the range to disk and
+/// returns without waiting (a hint; fsync still decides durability). -1 with errno set.
+static inline int elfdyn_start_writeback(int fd, long long offset, long long count) {
+#ifdef SYS_sync_file_range
+  return (int)syscall(SYS_sync_file_range, fd, offset, count, 2u /* SYNC_FILE_RANGE_WRITE */);
+#else
+  (void)fd; (void)offset; (void)count;
   errno = ENOSYS;
   return -1;
 #endif

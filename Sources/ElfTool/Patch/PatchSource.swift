@@ -101,9 +101,16 @@ final class PatchSource {
       let start = Int(section.offset + first * entrySize)
       let records: [SymbolRecord] = mapping.withBytes { bytes in
         let reader = ByteReader(bytes, order: identity.byteOrder)
-        return (0..<Int(count)).compactMap {
-          SymbolRecord.decode(reader, at: start + $0 * Int(entrySize), elfClass: elfClass)
+        // Reserved up front: growing the array as compactMap does was 11.5 of the 57 million
+        // instructions of a set-rpath on librustc_driver.
+        var records: [SymbolRecord] = []
+        records.reserveCapacity(Int(count))
+        for number in 0..<Int(count) {
+          if let symbol = SymbolRecord.decode(reader, at: start + number * Int(entrySize), elfClass: elfClass) {
+            records.append(symbol)
+          }
         }
+        return records
       }
       guard try body(Int(first), records) else { return }
       first += count

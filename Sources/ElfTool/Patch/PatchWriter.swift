@@ -105,10 +105,12 @@ struct PatchWriter {
       if !renamed { unlink(temporary) }
     }
     let attributes = try ExtendedAttributes.read(file.descriptor, path: path)
-    try copy(from: file.descriptor, at: 0, to: out, at: 0, count: plan.tailOffset)
+    try copyUnchangedBytes(plan, to: out)
     for write in plan.writes { try pwriteAll(out, write.bytes, at: write.offset, path: temporary) }
     try writeTail(plan, to: out, path: temporary, endOfData: plan.tailOffset)
     guard ftruncate(out, off_t(plan.newFileSize)) == 0 else { throw posixError(temporary, "cannot set its size") }
+    // What is still dirty goes to disk while the metadata is set and the result is checked.
+    startWriteback(out, offset: 0, count: 0)
     // Owner first: chown may clear set-user-ID bits and file capabilities that are set again after it.
     // The new file must belong to whom the old one did: a file the caller may write but does not own
     // would otherwise become theirs.
@@ -126,14 +128,31 @@ struct PatchWriter {
       throw ElfError(path, error.kind, "not changed: \(error.message)")
     }
     try restoreTimes(out, path: temporary)
-    guard fsync(out) == 0 else { throw posixError(temporary, "cannot sync it to disk") }
+    // Checked before fsync, while the disk is still writing it (the check reads the page cache);
+    // the rename waits for fsync, so only a complete file can take the original's place.
     try verify(temporary)
+    guard fsync(out) == 0 else { throw posixError(temporary, "cannot sync it to disk") }
     guard rename(temporary, path) == 0 else { throw posixError(path, "cannot replace it") }
     renamed = true
     let dir = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
     if dir >= 0 {
       _ = fsync(dir)
       Glibc.close(dir)
+    }
+  }
+
+  /// Copies the original's bytes [0, tailOffset) into the new, empty file `out` in the kernel
+  /// (copy_file_range, which shares the blocks on a filesystem with reflinks, such as btrfs and
+  /// XFS; read/write where it is not supported), in 64 MiB pieces, each handed to the disk as soon
+  /// as it is copied: the copying and the writing overlap, and the fsync later waits for less.
+  private func copyUnchangedBytes(_ plan: EditPlan, to out: Int32) throws(ElfError) {
+    let piece: UInt64 = 64 << 20
+    var done: UInt64 = 0
+    while done < plan.tailOffset {
+      let count = min(piece, plan.tailOffset - done)
+      try copy(from: file.descriptor, at: done, to: out, at: done, count: count)
+      startWriteback(out, offset: done, count: count)
+      done += count
     }
   }
 

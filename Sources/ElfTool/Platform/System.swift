@@ -1,5 +1,5 @@
 // What the running system says about itself: CPUs, the x86-64 level, AT_PLATFORM, the glibc
-// version, the environment; and copy_file_range and child processes.
+// version, the environment; and copy_file_range, sync_file_range and child processes.
 
 internal import CSystem
 
@@ -59,6 +59,15 @@ func copyFileRange(
     outOff += Int64(bytes.count)
     left -= UInt64(bytes.count)
   }
+}
+
+/// Asks the kernel to start writing `count` bytes of `descriptor` at `offset` to disk now, without
+/// waiting (sync_file_range SYNC_FILE_RANGE_WRITE), so that the writing overlaps what the caller
+/// does next (`count` 0: to the end of the file). Only a hint: a failure is ignored, and only fsync
+/// makes the data durable.
+func startWriteback(_ descriptor: Int32, offset: UInt64, count: UInt64) {
+  guard offset <= UInt64(Int64.max), count <= UInt64(Int64.max) else { return }
+  _ = elfdyn_start_writeback(descriptor, Int64(offset), Int64(count))
 }
 
 /// The value of one environment variable (getenv), nil when it is not set.
