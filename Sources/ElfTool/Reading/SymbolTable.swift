@@ -161,6 +161,11 @@ final class SymbolTable: Sendable {
     return Int(min(dynsym.size / dynsym.entsize, 1 << 26))
   }
 
+  /// About how many distinct names the object's relocations look up (a capacity hint, not a
+  /// limit): its undefined symbols, which a GNU hash table places before the hashed ones; every
+  /// symbol without one.
+  var referenceCountBound: Int { gnuHash.map { min($0.symbolOffset, count) } ?? count }
+
   var hasVersions: Bool { versymOffset != nil }
   var hasDefinedVersions: Bool { !allDefinedVersionNames.isEmpty }
 
@@ -205,7 +210,12 @@ final class SymbolTable: Sendable {
     let gnuHash: GnuHashTable?
     let sysvHash: SysvHashTable?
 
-    var hasVersions: Bool { versymOffset != nil }
+    /// About how many distinct names the object's relocations look up (a capacity hint, not a
+  /// limit): its undefined symbols, which a GNU hash table places before the hashed ones; every
+  /// symbol without one.
+  var referenceCountBound: Int { gnuHash.map { min($0.symbolOffset, count) } ?? count }
+
+  var hasVersions: Bool { versymOffset != nil }
 
     /// The view of an object without a symbol table: it has no symbols.
     static var empty: View {

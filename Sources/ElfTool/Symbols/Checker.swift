@@ -121,7 +121,11 @@ public final class SymbolChecker: Sendable {
     let lookupTables = scopeTables
     let checkedObjects = checked
     let names = Self.namesIndex(scope)
-    let reports = parallelMap(checked.count, workers: workers, state: { WorkerState() }) { state, item in
+    // Room for every lookup a worker can make from the start: growing the answers' storage copies
+    // it and touches new pages; room that is never used costs no page.
+    let references = checked.reduce(0) { $0 + (scopeTables[$1]?.referenceCountBound ?? 0) }
+    let reports = parallelMap(checked.count, workers: workers, state: { WorkerState(expected: references) }) {
+      state, item in
       self.checkObject(
         checkedObjects[item], scope: loaded, tables: lookupTables, names: names, graph: graph, loader: model,
         executableIndex: executableIndex, state: &state)
@@ -213,8 +217,11 @@ public final class SymbolChecker: Sendable {
   /// (symbol, relocation class) pairs an object has looked up, reused (a fresh array per object
   /// costs a page fault per page of a large symbol table).
   struct WorkerState {
-    var answers = LookupCache()
+    var answers: LookupCache
     var marks: [UInt8] = []
+
+    /// A state whose lookup answers have room for `expected` lookups.
+    init(expected: Int) { answers = LookupCache(expected: expected) }
   }
 
   /// The references, version requirements and bindings of one object of the scope.
@@ -475,13 +482,16 @@ struct LookupCache {
     var answer: Int
   }
   private var entries: [Entry] = []
-  private var slots = [Int32](repeating: -1, count: 8192)
+  private var slots: [Int32]
 
-  init() {
-    // A program's closure makes thousands of distinct lookups (10,000 for sourcekit-lsp): start
-    // large rather than grow and rehash often (but small enough that one input of a thousand,
-    // with a worker state each, does not pay for it).
-    entries.reserveCapacity(4096)
+  /// Room for `expected` answers (at most 2^20 at first; it grows past that): a program's closure
+  /// makes thousands of distinct lookups (10,000 for sourcekit-lsp), and growing copies them all.
+  init(expected: Int) {
+    let wanted = min(max(expected, 256), 1 << 20)
+    entries.reserveCapacity(wanted)
+    var count = 512
+    while count < wanted * 2 { count *= 2 }
+    slots = [Int32](repeating: -1, count: count)
   }
 
   private static func same(_ a: SymbolTable.NeededVersion?, _ b: SymbolTable.NeededVersion?) -> Bool {
