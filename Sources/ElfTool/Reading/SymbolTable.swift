@@ -210,12 +210,7 @@ final class SymbolTable: Sendable {
     let gnuHash: GnuHashTable?
     let sysvHash: SysvHashTable?
 
-    /// About how many distinct names the object's relocations look up (a capacity hint, not a
-  /// limit): its undefined symbols, which a GNU hash table places before the hashed ones; every
-  /// symbol without one.
-  var referenceCountBound: Int { gnuHash.map { min($0.symbolOffset, count) } ?? count }
-
-  var hasVersions: Bool { versymOffset != nil }
+    var hasVersions: Bool { versymOffset != nil }
 
     /// The view of an object without a symbol table: it has no symbols.
     static var empty: View {
