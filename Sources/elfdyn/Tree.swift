@@ -123,6 +123,17 @@ struct TreeRequest {
     options.all = all
     options.depth = depth
     options.style = Style(enabled: color.enabled())
+    // Many inputs: the trees that need no hint (nothing missing) are rendered on every core first.
+    var rendered: [[UInt8]?] = []
+    if files.count > 1 && format == .text && !flat {
+      let plain: [LoadGraph?] = resolved.map { outcome in
+        guard case .success(let graph) = outcome, !graph.objects.contains(where: { $0.via == .notFound }) else {
+          return nil
+        }
+        return graph
+      }
+      rendered = TreeRenderer.textBytes(of: plain, options)
+    }
     var status: Int32 = 0
     for (number, file) in files.enumerated() {
       let graph: LoadGraph
@@ -163,7 +174,11 @@ struct TreeRequest {
         case .dot: write(renderer.dot())
         case .text:
           if number > 0 { write("\n") }
-          writeBytes(renderer.textBytes(options))
+          if number < rendered.count, let bytes = rendered[number] {
+            writeBytes(bytes)
+          } else {
+            writeBytes(renderer.textBytes(options))
+          }
         }
       }
       for (index, declared) in graph.dlopen.enumerated() {

@@ -33,12 +33,22 @@ import Testing
     }
   }
 
+  /// The trees with nothing missing are rendered on every core, those with a missing library (and
+  /// its hint) in order afterwards: the text is still each input's own, in input order.
   @Test func textOfManyInputsIsTheTextOfEachInOrder() throws {
     try #require(Self.programs.count >= 20)
-    let inputs = Array(Self.programs.prefix(20))
+    let dir = try temporaryDirectory("elfdyn-many-text")
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let missing = dir + "/needs-absent"
+    try FileManager.default.copyItem(atPath: "/usr/bin/true", toPath: missing)
+    let patched = try run("/usr/bin/patchelf", ["--add-needed", "libelfdyn-absent.so.7", missing])
+    try #require(patched.status == 0, "\(patched.stderr)")
+    let inputs = Array(Self.programs.prefix(10)) + [missing] + Array(Self.programs.dropFirst(10).prefix(10))
     let together = try elfdyn(["tree"] + inputs)
+    #expect(together.status == 1)
     var expected: [String] = []
     for input in inputs { expected.append(try elfdyn(["tree", input]).stdout) }
+    #expect(expected[10].contains("libelfdyn-absent.so.7"))
     #expect(together.stdout == expected.joined(separator: "\n"))
   }
 
