@@ -405,15 +405,18 @@ struct ResolveState {
   }
 
   private mutating func register(_ index: Int) {
-    let object = objects[index]
-    guard object.via != .notFound, object.via != .failed else { return }
-    for name in object.names where byName[name] == nil { byName[name] = index }
-    if let path = object.path, byName[path] == nil { byName[path] = index }
-    if let soname = object.soname, bySoname[soname] == nil { bySoname[soname] = index }
+    // Fields read in place: a copy of the whole object would retain every one of its references.
+    let via = objects[index].via
+    guard via != .notFound, via != .failed else { return }
+    for name in objects[index].names where byName[name] == nil { byName[name] = index }
+    if let path = objects[index].path, byName[path] == nil { byName[path] = index }
+    if let soname = objects[index].soname, bySoname[soname] == nil { bySoname[soname] = index }
     // musl's loader has no device and inode of its own: finding its file again maps it again (and
     // then replaces it by itself as a libc).
-    let inodeKnown = !(system.kind == .musl && object.via == .interpreter)
-    if inodeKnown, let id = object.fileID, !byFileID.contains(where: { $0.0 == id }) { byFileID.append((id, index)) }
+    let inodeKnown = !(system.kind == .musl && via == .interpreter)
+    if inodeKnown, let id = objects[index].fileID, !byFileID.contains(where: { $0.0 == id }) {
+      byFileID.append((id, index))
+    }
   }
 
   /// The kernel maps PT_INTERP before the loader starts; later DT_NEEDED names match it.
@@ -641,23 +644,23 @@ struct ResolveState {
   mutating func search(_ name: String, loader: Int) -> Outcome {
     if system.kind == .musl { return searchMusl(name, loader: loader) }
     var tried: [SearchStep] = []
-    let needing = objects[loader]
-    let runpath = needing.file?.dynamic?.runpath
+    let needing = objects[loader].file
+    let runpath = needing?.dynamic?.runpath
     // 1. The DT_RPATH chain, unless the needing object has DT_RUNPATH.
     if runpath == nil {
       var owner: Int? = loader
       var visited: [Int] = []
       while let current = owner, !visited.contains(current) {
         visited.append(current)
-        let object = objects[current]
-        if object.file?.dynamic?.runpath == nil, let rpath = object.file?.dynamic?.rpath {
+        let file = objects[current].file
+        if file?.dynamic?.runpath == nil, let rpath = file?.dynamic?.rpath {
           let dirs = searchDirectories(rpath, owner: current)
           if let outcome = tryDirectories(dirs, name: name, via: .rpath(owner: current), loader: loader, tried: &tried)
           {
             return outcome
           }
         }
-        owner = object.loader
+        owner = objects[current].loader
       }
     }
     // 2. LD_LIBRARY_PATH (and -L).
@@ -682,7 +685,7 @@ struct ResolveState {
         return outcome
       }
     }
-    let noDefaultLib = needing.file?.dynamic?.noDefaultLib ?? false
+    let noDefaultLib = needing?.dynamic?.noDefaultLib ?? false
     // 4. /etc/ld.so.cache.
     if let cache = system.cache {
       tried.append(SearchStep(directory: system.hostPath("/etc/ld.so.cache"), via: .cache))
