@@ -19,8 +19,6 @@ public final class LoadCache: Sendable {
     var byStamp: [FileStamp: ElfFile] = [:]
     var models: [(key: ModelKey, model: LoaderModel)] = []
     var subdirectories: [String: [String]] = [:]
-    /// ld.so.cache answers (nil inside: the cache has no entry).
-    var cacheEntries: [String: String?] = [:]
   }
 
   private struct ModelKey: Equatable {
@@ -86,12 +84,6 @@ public final class LoadCache: Sendable {
 
   /// The subdirectories known to exist under a search directory (keyed by the caller).
   func subdirectories(_ key: String) -> [String]? { state.withLock { $0.subdirectories[key] } }
-
-  /// A recorded ld.so.cache answer (keyed by the caller): .some(nil) when the cache has no entry.
-  func cacheEntry(_ key: String) -> String?? { state.withLock { $0.cacheEntries[key] } }
-
-  /// Records an ld.so.cache answer.
-  func setCacheEntry(_ key: String, _ value: String?) { state.withLock { $0.cacheEntries[key] = .some(value) } }
 
   /// Records the subdirectories that exist under a search directory.
   func setSubdirectories(_ key: String, _ value: [String]) { state.withLock { $0.subdirectories[key] = value } }
