@@ -44,6 +44,27 @@ public indirect enum JSONValue: Sendable {
   /// A string, or `null` when `value` is nil.
   public static func optional(_ value: String?) -> JSONValue { value.map { .string($0) } ?? .null }
 
+  /// The fields that say an answer is incomplete, each only when it has entries:
+  /// "missingLibraries": [{"name", "neededBy"}] and "unreadable": [{"path", "reason"}].
+  static func incompleteness(missing: [MissingLibrary], unreadable: [UncheckedObject]) -> [(String, JSONValue)] {
+    var fields: [(String, JSONValue)] = []
+    if !missing.isEmpty {
+      fields.append(
+        (
+          "missingLibraries",
+          .array(missing.map { .object([("name", .string($0.name)), ("neededBy", .string($0.neededBy))]) })
+        ))
+    }
+    if !unreadable.isEmpty {
+      fields.append(
+        (
+          "unreadable",
+          .array(unreadable.map { .object([("path", .string($0.path)), ("reason", .string($0.reason))]) })
+        ))
+    }
+    return fields
+  }
+
   /// Compact serialisation (one line).
   public func serialized() -> String {
     var out = ""

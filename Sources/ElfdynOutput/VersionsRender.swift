@@ -51,21 +51,7 @@ public struct VersionsRenderer {
             })
         ))
     }
-    if !result.missingLibraries.isEmpty {
-      fields.append(
-        (
-          "missingLibraries",
-          .array(
-            result.missingLibraries.map { .object([("name", .string($0.name)), ("neededBy", .string($0.neededBy))]) })
-        ))
-    }
-    if !result.unreadable.isEmpty {
-      fields.append(
-        (
-          "unreadable",
-          .array(result.unreadable.map { .object([("path", .string($0.path)), ("reason", .string($0.reason))]) })
-        ))
-    }
+    fields += JSONValue.incompleteness(missing: result.missingLibraries, unreadable: result.unreadable)
     return .object(fields)
   }
 

@@ -109,26 +109,22 @@ public final class ElfFile: Sendable {
 
   /// The same file with another dynamic section: what a planned edit would make of it, for
   /// resolving the result before it is written.
-  init(_ other: ElfFile, dynamic: DynamicSection?) {
-    path = other.path
-    identity = other.identity
-    programHeaders = other.programHeaders
-    interpreter = other.interpreter
-    self.dynamic = dynamic
-    fileSize = other.fileSize
-    fileID = other.fileID
-    stamp = other.stamp
-    memory = other.memory
-    dlopenDependencies = other.dlopenDependencies
+  convenience init(_ other: ElfFile, dynamic: DynamicSection?) {
+    self.init(copying: other, path: other.path, dynamic: dynamic)
   }
 
   /// The same decoded file under another name (a link to it, or another path to its directory).
-  init(_ other: ElfFile, path: String) {
+  convenience init(_ other: ElfFile, path: String) {
+    self.init(copying: other, path: path, dynamic: other.dynamic)
+  }
+
+  /// `other` decoded, with its path and dynamic section replaced.
+  private init(copying other: ElfFile, path: String, dynamic: DynamicSection?) {
     self.path = path
     identity = other.identity
     programHeaders = other.programHeaders
     interpreter = other.interpreter
-    dynamic = other.dynamic
+    self.dynamic = dynamic
     fileSize = other.fileSize
     fileID = other.fileID
     stamp = other.stamp

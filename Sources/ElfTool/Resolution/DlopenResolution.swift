@@ -1,5 +1,3 @@
-import Synchronization
-
 /// Where a dlopen() of one declared dependency would find it.
 public enum DlopenTarget: Sendable {
   /// An object of the startup closure (the load order), at this index: dlopen() only takes a

@@ -1,11 +1,5 @@
 import Synchronization
 
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Musl)
-  import Musl
-#endif
-
 /// What the resolutions of one process share so that each file is read once, however many inputs
 /// load it: decoded files by path (and by device, inode, size and time when two paths name one
 /// file), files that could not be opened, the loader models (ld.so.cache parsed once), and which
@@ -87,13 +81,4 @@ public final class LoadCache: Sendable {
 
   /// Records the subdirectories that exist under a search directory.
   func setSubdirectories(_ key: String, _ value: [String]) { state.withLock { $0.subdirectories[key] = value } }
-}
-
-extension FileStamp {
-  /// The stamp of a stat(2) result.
-  init(_ status: stat) {
-    self.init(
-      id: FileID(device: UInt64(status.st_dev), inode: UInt64(status.st_ino)), size: UInt64(max(status.st_size, 0)),
-      seconds: Int64(status.st_mtim.tv_sec), nanoseconds: Int64(status.st_mtim.tv_nsec))
-  }
 }
