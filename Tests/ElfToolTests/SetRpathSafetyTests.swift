@@ -188,21 +188,63 @@ import Testing
       let target = dir + "/shared.so"
       try? FileManager.default.removeItem(atPath: target)
       try FileManager.default.copyItem(atPath: original, toPath: target)
-      let processes = values.map { value -> Process in
+      let processes = try values.enumerated().map { (i, value) -> (Process, String) in
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Fixtures.elfdyn)
         process.arguments = ["set-rpath", "--rpath", value] + (round == 2 ? ["--in-place"] : []) + [target]
         process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        return process
+        let log = dir + "/stderr-\(round)-\(i)"
+        FileManager.default.createFile(atPath: log, contents: nil)
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        return (process, log)
       }
-      for process in processes { try process.run() }
-      for process in processes {
+      for (process, _) in processes { try process.run() }
+      for (process, log) in processes {
         process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "round \(round): a concurrent run failed")
+        let stderr = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        #expect(process.terminationStatus == 0, "round \(round): a concurrent run failed: \(stderr)")
       }
       let final = try #require(FileManager.default.contents(atPath: target))
       #expect(results.contains(final), "round \(round): the file is not the result of the two edits in some order")
     }
+  }
+
+  /// A run that edits a file in place holds its lock while the file is half-written: another run
+  /// waits for it instead of reading the half-written file (which it would report as malformed),
+  /// whether it writes in place or by replacing the file.
+  @Test(arguments: [false, true])
+  func aFileBeingEditedInPlaceIsReadOnlyWhenTheEditIsDone(inPlace: Bool) throws {
+    let dir = try temporaryDirectory("elfdyn-setrpath-locked")
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let source = dir + "/small.c"
+    try "int answer(void) { return 42; }\n".write(toFile: source, atomically: true, encoding: .utf8)
+    let target = dir + "/libsmall.so"
+    let cc = try run("/usr/bin/gcc", ["-shared", "-fPIC", "-o", target, source], timeout: 120)
+    try #require(cc.status == 0, "\(cc.stderr)")
+    let original = try #require(FileManager.default.contents(atPath: target))
+    // As an in-place edit in progress: locked, with its ELF header not (yet) written.
+    let fd = open(target, O_RDWR)
+    try #require(fd >= 0)
+    defer { close(fd) }
+    try #require(flock(fd, LOCK_EX) == 0)
+    let garbage = [UInt8](repeating: 0xAA, count: 64)
+    try #require(pwrite(fd, garbage, garbage.count, 0) == garbage.count)
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: Fixtures.elfdyn)
+    process.arguments = ["set-rpath", "--rpath", Self.value] + (inPlace ? ["--in-place"] : []) + [target]
+    let errors = Pipe()
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = errors
+    try process.run()
+    usleep(300_000)
+    #expect(process.isRunning, "set-rpath did not wait for the lock")
+    // The edit in progress ends: the header is back, the lock released.
+    original.prefix(64).withUnsafeBytes { header in _ = pwrite(fd, header.baseAddress, 64, 0) }
+    flock(fd, LOCK_UN)
+    let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    #expect(process.terminationStatus == 0, "\(stderr)")
+    let printed = try elfdyn(["set-rpath", "--print", target])
+    #expect(printed.stdout.contains(Self.value), "\(printed.stdout)")
   }
 }

@@ -58,6 +58,28 @@ final class LockedFile {
   }
 
   func close() { _ = Glibc.close(descriptor) }
+
+  /// Reads `path` under a shared flock, so that a run editing it in place (which holds LOCK_EX
+  /// while it writes) is never seen halfway; returns the file and the status it was read with.
+  static func readShared(_ path: String) throws(ElfError) -> (file: ElfFile, status: stat) {
+    let fd = try openFile(path)
+    defer { Glibc.close(fd) }
+    while flock(fd, LOCK_SH) != 0 {
+      if errno == EINTR { continue }
+      throw posixError(path, "cannot lock it")
+    }
+    var status = stat()
+    guard fstat(fd, &status) == 0 else { throw posixError(path, "cannot read its status") }
+    let file = try ElfFile(image: try ElfImage(borrowing: fd, path: path), memory: nil)
+    return (file, status)
+  }
+
+  /// Whether two statuses are of the same file, unchanged in between: an edit, in place or by
+  /// rename, changes the inode or the status-change time (which no one can set back).
+  static func sameState(_ a: stat, _ b: stat) -> Bool {
+    a.st_dev == b.st_dev && a.st_ino == b.st_ino && a.st_size == b.st_size
+      && a.st_ctim.tv_sec == b.st_ctim.tv_sec && a.st_ctim.tv_nsec == b.st_ctim.tv_nsec
+  }
 }
 
 /// Writes an `EditPlan`: copies the unchanged bytes with copy_file_range, writes only the changed

@@ -183,11 +183,33 @@ public struct SetRpath {
 
   // MARK: - One file
 
+  /// One file, read and planned again (up to five times) when another run changed it between the
+  /// first reading and the lock: an edit is never planned from a file that is no longer there.
   private func process(file: String, real: String, closure: inout [String]) -> SetRpathOutcome {
+    var attempt = 1
+    while true {
+      var attemptClosure: [String] = []
+      var changedMeanwhile = false
+      let outcome = process(
+        file: file, real: real, closure: &attemptClosure, lastAttempt: attempt == 5,
+        changedMeanwhile: &changedMeanwhile)
+      if !changedMeanwhile {
+        closure = attemptClosure
+        return outcome
+      }
+      attempt += 1
+    }
+  }
+
+  private func process(
+    file: String, real: String, closure: inout [String], lastAttempt: Bool, changedMeanwhile: inout Bool
+  ) -> SetRpathOutcome {
     var outcome = SetRpathOutcome(file: file, status: .failed)
     do throws(ElfError) {
-      // Read-only first (nothing locked yet): what the file has and what it should have.
-      let current = try ElfFile(path: real)
+      // Read first, not locked for writing (a file that needs no change needs no write access):
+      // what the file has and what it should have. The shared lock keeps a run that edits it in
+      // place from being seen halfway.
+      let (current, readStatus) = try LockedFile.readShared(real)
       guard let dynamic = current.dynamic else {
         throw ElfError(file, .usage, "not a dynamically linked file (it has no PT_DYNAMIC)")
       }
@@ -240,7 +262,9 @@ public struct SetRpath {
       if request.mode != .compute {
         outcome.broken = try brokenLibraries(real: real, original: current, change: change)
       }
-      try edit(file: file, real: real, change: change, original: current, outcome: &outcome)
+      changedMeanwhile = try !edit(
+        file: file, real: real, change: change, original: (current, readStatus), lastAttempt: lastAttempt,
+        outcome: &outcome)
     } catch {
       outcome.status = .failed
       outcome.error =
@@ -249,12 +273,20 @@ public struct SetRpath {
     return outcome
   }
 
-  /// Locks the file, plans the edit, writes it (unless --dry-run) and checks the result.
+  /// Locks the file, plans the edit, writes it (unless --dry-run) and checks the result. Returns
+  /// false, having changed nothing, when the locked file is not the one `original` was read from
+  /// (another run replaced or edited it meanwhile); on the last attempt that is an error.
   private func edit(
-    file: String, real: String, change: RunpathChange, original: ElfFile, outcome: inout SetRpathOutcome
-  ) throws(ElfError) {
+    file: String, real: String, change: RunpathChange, original read: (file: ElfFile, status: stat),
+    lastAttempt: Bool, outcome: inout SetRpathOutcome
+  ) throws(ElfError) -> Bool {
+    let original = read.file
     let locked = try LockedFile(path: real, mode: request.dryRun ? .replace : request.writeMode)
     defer { locked.close() }
+    if !LockedFile.sameState(locked.status, read.status) {
+      guard lastAttempt else { return false }
+      throw ElfError(real, .io(errno: 0), "not changed: another program keeps changing it while elfdyn edits it")
+    }
     let source = try PatchSource(path: real, descriptor: locked.descriptor)
     let editor = DynamicEditor(source: source)
     let plan = try editor.plan(change)
@@ -281,11 +313,11 @@ public struct SetRpath {
     }
     if plan.changesNothing {
       outcome.status = .unchanged
-      return
+      return true
     }
     if request.dryRun {
       outcome.status = .planned
-      return
+      return true
     }
     let expected = outcome.after
     let expectedTag = outcome.tag
@@ -300,6 +332,7 @@ public struct SetRpath {
         "the file had \(locked.status.st_nlink) hard links: the other names keep the old content (--in-place changes them all)"
       )
     }
+    return true
   }
 
   /// Re-reads the result and re-resolves it: the value reads back, nothing else in the dynamic
