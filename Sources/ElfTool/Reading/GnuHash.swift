@@ -6,8 +6,9 @@
 /// chain word per symbol from `symoffset` on, the symbol's hash with bit 0 replaced by "last of
 /// its chain". A name's hash is the DJB hash `h = h * 33 + c` from 5381. The bloom filter sets two
 /// bits per defined symbol: bit `h % B` and bit `(h >> bloom_shift) % B` of word
-/// `(h / B) % bloom_size`, B being the word size in bits; a name with either bit clear is not
-/// defined. The number of symbols is not stored: it is one past the end of the last chain.
+/// `(h / B) & (bloom_size - 1)`, B being the word size in bits; a name with either bit clear is not
+/// defined. `bloom_size` is a power of two (glibc's loader asserts it; glibc and musl both index
+/// with the mask, which stays inside the filter whatever the size). The number of symbols is not stored: it is one past the end of the last chain.
 struct GnuHashTable: Sendable {
   let nbuckets: Int
   let symbolOffset: Int
@@ -65,7 +66,7 @@ struct GnuHashTable: Sendable {
 
   /// The bloom filter alone, a small value for the hottest check of all.
   var bloom: BloomFilter {
-    BloomFilter(offset: bloomOffset, words: UInt32(bloomWords), shift: bloomShift, is64: bloom64)
+    BloomFilter(offset: bloomOffset, indexMask: UInt32(bloomWords - 1), shift: bloomShift, is64: bloom64)
   }
 
   /// The bloom filter's answer: false means the table certainly has no symbol of this hash.
@@ -76,7 +77,9 @@ struct GnuHashTable: Sendable {
 /// A GNU hash table's bloom filter: where its words are, how many, the shift, the word size.
 struct BloomFilter: Sendable {
   let offset: Int
-  let words: UInt32
+  /// The number of words less one: a word's index is masked, as the loaders do (no division in
+  /// the hottest check of all).
+  let indexMask: UInt32
   let shift: UInt32
   let is64: Bool
 
@@ -85,14 +88,13 @@ struct BloomFilter: Sendable {
   @inline(__always)
   func mayContain(_ hash: UInt32, _ file: ByteReader) -> Bool {
     let bloomOffset = offset
-    let bloomWords = words
     let bloomShift = shift
     if is64 {
-      let word = file.unchecked(bloomOffset + Int((hash / 64) % bloomWords) * 8, as: UInt64.self)
+      let word = file.unchecked(bloomOffset + Int((hash / 64) & indexMask) * 8, as: UInt64.self)
       let mask = (UInt64(1) << UInt64(hash % 64)) | (UInt64(1) << UInt64((hash >> (bloomShift & 31)) % 64))
       return word & mask == mask
     }
-    let word = file.unchecked(bloomOffset + Int((hash / 32) % bloomWords) * 4, as: UInt32.self)
+    let word = file.unchecked(bloomOffset + Int((hash / 32) & indexMask) * 4, as: UInt32.self)
     let mask = (UInt32(1) << (hash % 32)) | (UInt32(1) << ((hash >> (bloomShift & 31)) % 32))
     return word & mask == mask
   }
