@@ -17,10 +17,11 @@ public struct TreeRenderer {
   /// "runpath", "rpath of liba.so", "ld.so.cache", ... `shownUnder`: the object the tree shows it
   /// under; a runpath or rpath of another object (the one that caused the load) is named.
   public func via(_ index: Int, shownUnder parent: Int? = nil) -> String {
-    let object = graph.objects[index]
+    // Fields read in place: a copy of the object would retain each of its references.
+    let loader = graph.objects[index].loader
     let base: String
-    let parent = parent ?? object.loader
-    switch object.via {
+    let parent = parent ?? loader
+    switch graph.objects[index].via {
     case .input: base = "input"
     case .direct: base = "direct"
     case .rpath(let owner):
@@ -28,15 +29,16 @@ public struct TreeRenderer {
     case .libraryPath: base = "LD_LIBRARY_PATH"
     case .libraryPathOption: base = "-L"
     case .runpath:
-      base =
-        parent == object.loader ? "runpath" : "runpath of \(object.loader.map { graph.objects[$0].displayName } ?? "?")"
+      base = parent == loader ? "runpath" : "runpath of \(loader.map { graph.objects[$0].displayName } ?? "?")"
     case .cache: base = "ld.so.cache"
     case .defaultPath: base = "default path"
     case .interpreter: base = "interpreter"
     case .notFound: base = "not found"
     case .failed: base = "error"
     }
-    if object.preloaded { return object.via == .direct ? "LD_PRELOAD" : "LD_PRELOAD, \(base)" }
+    if graph.objects[index].preloaded {
+      return graph.objects[index].via == .direct ? "LD_PRELOAD" : "LD_PRELOAD, \(base)"
+    }
     return base
   }
 
@@ -269,10 +271,26 @@ public struct TreeRenderer {
     nexts.append(0)
     parents.append(0)
     dlopenShown.append(false)
-    // Each row: its depth, its text after the branch, and the lines under it (one level deeper).
+    // Each row: its depth, its text after the branch (a range of `arena`: one buffer for every
+    // row, not an array each), and the lines under it (one level deeper).
     var depths: [Int] = []
-    var heads: [[UInt8]] = []
+    var arena = TextBuffer()
+    arena.bytes.reserveCapacity(graph.objects.count * 96)
+    var headStarts: [Int] = []
+    var headEnds: [Int] = []
     var notes: [[[UInt8]]] = []
+    // Room for a row per object (without --all each is shown once) and a frame per level: growing
+    // a dozen small arrays from empty reallocates each of them several times per tree.
+    let rows = graph.objects.count + 8
+    depths.reserveCapacity(rows)
+    headStarts.reserveCapacity(rows)
+    headEnds.reserveCapacity(rows)
+    notes.reserveCapacity(rows)
+    edgeLists.reserveCapacity(16)
+    nexts.reserveCapacity(16)
+    parents.reserveCapacity(16)
+    dlopenShown.reserveCapacity(16)
+    onPath.reserveCapacity(16)
     var repeats = 0
     var explained: Set<String> = []
     while let top = edgeLists.indices.last {
@@ -284,7 +302,9 @@ public struct TreeRenderer {
           for edge in dlopenEdges(owner) {
             let (head, lines) = dlopenRow(edge, from: owner, style: s)
             depths.append(top)
-            heads.append(head)
+            headStarts.append(arena.bytes.count)
+            arena.bytes += head
+            headEnds.append(arena.bytes.count)
             notes.append(lines)
           }
         }
@@ -308,37 +328,41 @@ public struct TreeRenderer {
         repeats += 1
         continue
       }
-      var row = TextBuffer()
-      row += s.bold(edge.name)
+      headStarts.append(arena.bytes.count)
+      arena.append(edge.name, s, .bold)
       switch via {
       case .notFound:
-        row += " "
-        row += s.red("not found")
-        if edge.kind == .auxiliary { row += s.dim(" (auxiliary filter: not required)") }
+        arena.append(" ")
+        arena.append("not found", s, .red)
+        if edge.kind == .auxiliary { arena.append(" (auxiliary filter: not required)", s, .dim) }
       case .failed:
-        row += " => "
-        row += graph.objects[to].path ?? "?"
-        row += " "
-        row += s.red("cannot be loaded: " + (graph.objects[to].error ?? "error"))
+        arena.append(" => ")
+        arena.append(graph.objects[to].path ?? "?")
+        arena.append(" ")
+        arena.append("cannot be loaded: " + (graph.objects[to].error ?? "error"), s, .red)
       default:
         if let path = graph.objects[to].path, path != edge.name {
-          row += " => "
-          row += path
+          arena.append(" => ")
+          arena.append(path)
         }
         if expandHere {
-          row += " "
-          row += s.cyan("[" + self.via(to, shownUnder: parent) + "]")
+          arena.append(" ")
+          arena.open(s, .cyan)
+          arena.append("[")
+          arena.append(self.via(to, shownUnder: parent))
+          arena.append("]")
+          arena.close(s)
         }
         if cycle {
-          row += s.dim(" (cycle)")
+          arena.append(" (cycle)", s, .dim)
         } else if !expandHere {
-          row += s.dim(" (already loaded)")
+          arena.append(" (already loaded)", s, .dim)
         }
       }
       switch edge.kind {
-      case .filter: row += s.dim(" {filter}")
-      case .auxiliary: row += s.dim(" {auxiliary}")
-      case .preload: row += s.dim(" {preload}")
+      case .filter: arena.append(" {filter}", s, .dim)
+      case .auxiliary: arena.append(" {auxiliary}", s, .dim)
+      case .preload: arena.append(" {preload}", s, .dim)
       case .needed: break
       }
       var lines: [[UInt8]] = []
@@ -359,7 +383,7 @@ public struct TreeRenderer {
           }
           if let hint = hints[to] { note(s.yellow("hint: " + hint)) }
         } else {
-          row += s.dim(" (see above)")
+          arena.append(" (see above)", s, .dim)
         }
         expanded[to] = 1
       }
@@ -377,7 +401,7 @@ public struct TreeRenderer {
         }
       }
       depths.append(top)
-      heads.append(row.bytes)
+      headEnds.append(arena.bytes.count)
       notes.append(lines)
       if push {
         onPath.append(to)
@@ -389,8 +413,10 @@ public struct TreeRenderer {
     }
     // Draw: a row is the last of its siblings when the next row at its depth or above is above it.
     var lastFlags: [UInt8] = []
+    lastFlags.reserveCapacity(16)
     var nextAtOrAbove = [Int](repeating: -1, count: depths.count)
     var latest: [Int] = []
+    latest.reserveCapacity(16)
     for row in stride(from: depths.count - 1, through: 0, by: -1) {
       let depth = depths[row]
       var next = -1
@@ -409,9 +435,9 @@ public struct TreeRenderer {
       let isLast = next < 0 || depths[next] < depth
       lastFlags.removeLast(max(0, lastFlags.count - depth))
       for level in 0..<depth { out.bytes += lastFlags[level] == 1 ? TextBuffer.blank : TextBuffer.bar }
-      out += isLast ? "└── " : "├── "
-      out.bytes += heads[row]
-      out += "\n"
+      out.bytes += isLast ? TextBuffer.lastBranch : TextBuffer.branch
+      out.bytes += arena.bytes[headStarts[row]..<headEnds[row]]
+      out.bytes.append(UInt8(ascii: "\n"))
       lastFlags.append(isLast ? 1 : 0)
       for line in notes[row] {
         for level in 0...depth { out.bytes += lastFlags[level] == 1 ? TextBuffer.blank : TextBuffer.bar }
@@ -540,9 +566,36 @@ struct TextBuffer {
   var bytes: [UInt8] = []
   static let bar = Array("│   ".utf8)
   static let blank = Array("    ".utf8)
+  static let branch = Array("├── ".utf8)
+  static let lastBranch = Array("└── ".utf8)
 
   static func += (buffer: inout TextBuffer, text: String) {
+    buffer.append(text)
+  }
+
+  /// Appends the UTF-8 bytes of `text`.
+  mutating func append(_ text: String) {
     var text = text
-    text.withUTF8 { buffer.bytes.append(contentsOf: $0) }
+    text.withUTF8 { bytes.append(contentsOf: $0) }
+  }
+
+  /// Appends `text` in `tone` when `style` is enabled: the same bytes as `style`'s functions
+  /// give, without building a String.
+  mutating func append(_ text: String, _ style: Style, _ tone: Style.Tone) {
+    open(style, tone)
+    append(text)
+    close(style)
+  }
+
+  /// Starts `tone` (when `style` is enabled); `close` ends it.
+  mutating func open(_ style: Style, _ tone: Style.Tone) {
+    guard style.enabled else { return }
+    tone.escape.withUTF8Buffer { bytes.append(contentsOf: $0) }
+  }
+
+  /// Ends the tone `open` started.
+  mutating func close(_ style: Style) {
+    guard style.enabled else { return }
+    Style.Tone.reset.withUTF8Buffer { bytes.append(contentsOf: $0) }
   }
 }
