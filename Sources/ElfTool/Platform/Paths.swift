@@ -11,10 +11,10 @@ enum Paths {
   static func directory(of path: String, cwd: String) -> String {
     let absolute =
       path.utf8.first == UInt8(ascii: "/") ? path : (cwd.utf8.last == UInt8(ascii: "/") ? cwd : cwd + "/") + path
+    guard let slash = absolute.lastByteOffset(UInt8(ascii: "/")) else { return "." }
+    if slash == 0 { return "/" }
     let utf8 = absolute.utf8
-    guard let slash = utf8.lastIndex(of: UInt8(ascii: "/")) else { return "." }
-    if slash == utf8.startIndex { return "/" }
-    return String(decoding: utf8[..<slash], as: UTF8.self)
+    return String(decoding: utf8[..<utf8.index(utf8.startIndex, offsetBy: slash)], as: UTF8.self)
   }
 
   static func join(_ directory: String, _ name: String) -> String {
@@ -23,8 +23,9 @@ enum Paths {
   }
 
   static func basename(_ path: String) -> String {
-    guard let slash = path.lastIndex(of: "/") else { return path }
-    return String(path[path.index(after: slash)...])
+    guard let slash = path.lastByteOffset(UInt8(ascii: "/")) else { return path }
+    let utf8 = path.utf8
+    return String(decoding: utf8[utf8.index(utf8.startIndex, offsetBy: slash + 1)...], as: UTF8.self)
   }
 
   static func currentDirectory() -> String {
@@ -72,5 +73,35 @@ enum Paths {
     let count = readlink(path, &buffer, buffer.count - 1)
     guard count > 0 else { return nil }
     return String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+  }
+}
+
+extension String {
+  /// Whether the UTF-8 bytes contain `byte`: the loaders' strchr, one memchr over the bytes
+  /// instead of a walk over Characters (a "/" followed by a combining mark is not the Character
+  /// "/", but it is the byte the loader looks for).
+  func containsByte(_ byte: UInt8) -> Bool {
+    if let found = utf8.withContiguousStorageIfAvailable({ bytes -> Bool in
+      guard let base = bytes.baseAddress else { return false }
+      return memchr(base, Int32(byte), bytes.count) != nil
+    }) {
+      return found
+    }
+    return utf8.contains(byte)
+  }
+
+  /// The offset in the UTF-8 bytes of the last `byte`, nil when there is none.
+  func lastByteOffset(_ byte: UInt8) -> Int? {
+    if let found = utf8.withContiguousStorageIfAvailable({ bytes -> Int? in
+      var index = bytes.count
+      while index > 0 {
+        index -= 1
+        if bytes[index] == byte { return index }
+      }
+      return nil
+    }) {
+      return found
+    }
+    return utf8.lastIndex(of: byte).map { utf8.distance(from: utf8.startIndex, to: $0) }
   }
 }

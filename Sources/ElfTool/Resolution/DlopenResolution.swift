@@ -125,7 +125,7 @@ extension ResolveState {
       var outcome: Outcome
       if let expanded = expandTokens(name, owner: owner) {
         outcome =
-          expanded.contains("/")
+          expanded.containsByte(UInt8(ascii: "/"))
           ? open(candidate: expanded, via: .direct, loader: owner) : search(expanded, loader: owner)
       } else {
         outcome = .missing([])

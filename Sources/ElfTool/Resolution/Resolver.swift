@@ -474,23 +474,23 @@ struct ResolveState {
       if system.providesItself(name) || name == system.interpreter, let index = muslLoaderIndex(name, loader: loader) {
         return index
       }
-      if !name.contains("/"), let index = byShortName[name] { return index }
+      if !name.containsByte(UInt8(ascii: "/")), let index = byShortName[name] { return index }
       return mapMusl(name: name, loader: loader, kind: kind)
     } else if let index = alreadyLoaded(name) {
       return index
     }
-    if let pending = pendingInterpreter,
-      pending.names.contains(name) || pending.soname == name || pending.path == name
+    // Read in place: a copy of the pending object for every name would retain each of its references.
+    if pendingInterpreter?.names.contains(name) == true || pendingInterpreter?.soname == name
+      || pendingInterpreter?.path == name, var object = pendingInterpreter
     {
       pendingInterpreter = nil
-      var object = pending
       object.loader = loader
       add(object)
       return objects.count - 1
     }
     var outcome: Outcome
     let expanded = expandTokens(name, owner: loader)
-    if let expanded, expanded.contains("/") {
+    if let expanded, expanded.containsByte(UInt8(ascii: "/")) {
       outcome = open(candidate: expanded, via: .direct, loader: loader)
       if case .skipped = outcome { outcome = .missing([]) }
     } else if let expanded {
@@ -544,7 +544,7 @@ struct ResolveState {
   /// under that shortname: a name with a slash is opened as given (no tokens are expanded in it),
   /// any other is searched; a C library found either way is replaced by the loader.
   private mutating func mapMusl(name: String, loader: Int, kind: DependencyEdge.Kind) -> Int {
-    let searched = !name.contains("/")
+    let searched = !name.containsByte(UInt8(ascii: "/"))
     var outcome: Outcome
     if searched {
       outcome = searchMusl(name, loader: loader)
@@ -903,7 +903,7 @@ struct ResolveState {
     var element = text
     // An empty element names the current directory: the candidate is the bare name, relative to it.
     if emptyMeansCurrent && element.isEmpty { return "" }
-    if element.utf8.contains(UInt8(ascii: "$")) {
+    if element.containsByte(UInt8(ascii: "$")) {
       let bytes = Array(element.utf8)
       var out: [UInt8] = []
       var i = 0
