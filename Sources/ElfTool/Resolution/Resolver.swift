@@ -232,9 +232,12 @@ struct ResolveState {
   var preloads: [DependencyEdge] = []
   /// `.note.dlopen` declarations by object index (filled only with `options.dlopen`).
   var dlopen: [DlopenDeclarations] = []
-  /// Every requested name and path of loaded objects → first object index (faked ones excluded).
-  var byName: [String: Int] = [:]
-  var bySoname: [String: Int] = [:]
+  /// Every requested name, path and soname of loaded objects → the first object with it (faked
+  /// ones excluded): what `alreadyLoaded` answers. One table for both kinds of name, so that a
+  /// lookup hashes the name once. The first registration is the lowest index: objects are
+  /// registered in load order, and a name added to an earlier object (a search that found its
+  /// file again) was in the table under no object before.
+  var loadedNames: [String: Int] = [:]
   /// musl: the name each object was found by in a search (its "shortname") → its index. Objects
   /// opened by a path have none until a search finds the same file.
   var byShortName: [String: Int] = [:]
@@ -275,8 +278,7 @@ struct ResolveState {
     // A program loads a few dozen objects: room for them from the start, not copies as they grow.
     objects.reserveCapacity(32)
     edges.reserveCapacity(32)
-    byName.reserveCapacity(64)
-    bySoname.reserveCapacity(32)
+    loadedNames.reserveCapacity(96)
   }
 
   mutating func run(input: String, file: ElfFile) -> LoadGraph {
@@ -408,9 +410,9 @@ struct ResolveState {
     // Fields read in place: a copy of the whole object would retain every one of its references.
     let via = objects[index].via
     guard via != .notFound, via != .failed else { return }
-    for name in objects[index].names where byName[name] == nil { byName[name] = index }
-    if let path = objects[index].path, byName[path] == nil { byName[path] = index }
-    if let soname = objects[index].soname, bySoname[soname] == nil { bySoname[soname] = index }
+    for name in objects[index].names { Self.keepFirst(&loadedNames[name, default: index]) }
+    if let path = objects[index].path { Self.keepFirst(&loadedNames[path, default: index]) }
+    if let soname = objects[index].soname { Self.keepFirst(&loadedNames[soname, default: index]) }
     // musl's loader has no device and inode of its own: finding its file again maps it again (and
     // then replaces it by itself as a libc).
     let inodeKnown = !(system.kind == .musl && via == .interpreter)
@@ -441,16 +443,12 @@ struct ResolveState {
 
   /// The first loaded object that the loader would reuse for `name`: one requested by that name,
   /// opened by that path, or with that soname.
-  func alreadyLoaded(_ name: String) -> Int? {
-    let a = byName[name]
-    let b = bySoname[name]
-    switch (a, b) {
-    case (let x?, let y?): return min(x, y)
-    case (let x?, nil): return x
-    case (nil, let y?): return y
-    default: return nil
-    }
-  }
+  func alreadyLoaded(_ name: String) -> Int? { loadedNames[name] }
+
+  /// Passed `&table[key, default: value]`: adds the key with that value unless it is there,
+  /// with one lookup of the key (a check and then an insertion hash it twice).
+  @inline(__always)
+  private static func keepFirst(_ entry: inout Int) {}
 
   /// The index of the loader itself, placed in the load order now if it is not there yet.
   private mutating func interpreterIndex(loader: Int) -> Int? {
@@ -507,7 +505,7 @@ struct ResolveState {
     case .reuse(let index):
       if !objects[index].names.contains(name) {
         objects[index].names.append(name)
-        if byName[name] == nil { byName[name] = index }
+        Self.keepFirst(&loadedNames[name, default: index])
       }
       return index
     case .loaded(var object):
