@@ -89,13 +89,14 @@ struct BloomFilter: Sendable {
   func mayContain(_ hash: UInt32, _ file: ByteReader) -> Bool {
     let bloomOffset = offset
     let bloomShift = shift
+    // Masking shifts: every amount is below the word size (Swift's checked shifts test it).
     if is64 {
       let word = file.unchecked(bloomOffset + Int((hash / 64) & indexMask) * 8, as: UInt64.self)
-      let mask = (UInt64(1) << UInt64(hash % 64)) | (UInt64(1) << UInt64((hash >> (bloomShift & 31)) % 64))
+      let mask = (UInt64(1) &<< UInt64(hash % 64)) | (UInt64(1) &<< UInt64((hash &>> (bloomShift & 31)) % 64))
       return word & mask == mask
     }
     let word = file.unchecked(bloomOffset + Int((hash / 32) & indexMask) * 4, as: UInt32.self)
-    let mask = (UInt32(1) << (hash % 32)) | (UInt32(1) << ((hash >> (bloomShift & 31)) % 32))
+    let mask = (UInt32(1) &<< (hash % 32)) | (UInt32(1) &<< ((hash &>> (bloomShift & 31)) % 32))
     return word & mask == mask
   }
 }

@@ -328,29 +328,73 @@ final class SymbolTable: Sendable {
   import Musl
 #endif
 
-/// The bloom filter of one object of a scope, with its file's bytes: small enough to test every
-/// object of a scope for every lookup without copying the object's whole view.
+/// The bloom filter of one object of a scope, reduced to what the walk over the scope tests for
+/// every lookup: where its words are (in the bytes lent to the lookups), the word index mask, the
+/// shift, and the word size and byte order. Valid while those bytes are lent.
 struct LookupFilter {
-  let file: ByteReader
-  let bloom: BloomFilter?
-  /// False for a position of the scope without a symbol table.
-  let present: Bool
+  private enum Kind: UInt8 {
+    /// A scope position without a symbol table: it defines nothing.
+    case rejectsAll
+    /// A table without a GNU hash table (DT_HASH only): it may define anything.
+    case acceptsAll
+    case little64, little32, big64, big32
+  }
+  private let words: UnsafeRawPointer?
+  private let mask: UInt32
+  private let shift: UInt32
+  private let kind: Kind
 
-  init(file: ByteReader, bloom: BloomFilter?, present: Bool = true) {
-    self.file = file
-    self.bloom = bloom
-    self.present = present
+  /// The filter of the table whose file bytes `file` holds (`bloom` nil: it has no GNU hash table).
+  init(file: ByteReader, bloom: BloomFilter?) {
+    guard let bloom, let base = file.bytes.baseAddress else {
+      words = nil
+      mask = 0
+      shift = 0
+      kind = .acceptsAll
+      return
+    }
+    // GnuHashTable.parse checked that the bloom words lie in the file.
+    words = base + bloom.offset
+    mask = bloom.indexMask
+    shift = bloom.shift & 31
+    switch (file.order, bloom.is64) {
+    case (.little, true): kind = .little64
+    case (.little, false): kind = .little32
+    case (.big, true): kind = .big64
+    case (.big, false): kind = .big32
+    }
+  }
+
+  private init(rejecting: Void) {
+    words = nil
+    mask = 0
+    shift = 0
+    kind = .rejectsAll
   }
 
   /// The filter of a scope position that has no table: it defines nothing.
-  static var rejectingAll: LookupFilter {
-    LookupFilter(
-      file: ByteReader(UnsafeRawBufferPointer(start: nil, count: 0), order: .little), bloom: nil, present: false)
-  }
+  static var rejectingAll: LookupFilter { LookupFilter(rejecting: ()) }
 
+  /// False means the object certainly defines no symbol of this hash (`BloomFilter.mayContain`).
   @inline(__always)
   func mayDefine(_ hash: UInt32) -> Bool {
-    guard let bloom else { return present }
-    return bloom.mayContain(hash, file)
+    switch kind {
+    case .little64, .big64:
+      guard let words else { return false }
+      // Masking shifts (&<<, &>>): the amounts are below the word size, and Swift's checked
+      // shifts would test that on every object of every lookup.
+      let raw = words.loadUnaligned(fromByteOffset: Int(truncatingIfNeeded: (hash &>> 6) & mask) &* 8, as: UInt64.self)
+      let word = kind == .little64 ? UInt64(littleEndian: raw) : UInt64(bigEndian: raw)
+      let bits = (1 as UInt64) &<< UInt64(hash & 63) | (1 as UInt64) &<< UInt64((hash &>> shift) & 63)
+      return word & bits == bits
+    case .little32, .big32:
+      guard let words else { return false }
+      let raw = words.loadUnaligned(fromByteOffset: Int(truncatingIfNeeded: (hash &>> 5) & mask) &* 4, as: UInt32.self)
+      let word = kind == .little32 ? UInt32(littleEndian: raw) : UInt32(bigEndian: raw)
+      let bits = (1 as UInt32) &<< (hash & 31) | (1 as UInt32) &<< ((hash &>> shift) & 31)
+      return word & bits == bits
+    case .acceptsAll: return true
+    case .rejectsAll: return false
+    }
   }
 }
