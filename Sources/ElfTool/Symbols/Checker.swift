@@ -258,24 +258,33 @@ public final class SymbolChecker: Sendable {
       // cached names.
       let filters: [LookupFilter] = tables.indices.map { tables[$0] == nil ? .rejectingAll : views[$0].filter }
       let bases: [UnsafeRawPointer?] = buffers.map(\.baseAddress)
+      // The lookup answers and the bindings are moved out of `state` and `report` for the loop:
+      // variables of the enclosing function that the loop's closures change are checked for
+      // overlapping access at run time, on every reference.
+      var answers = state.answers
+      state.answers = LookupCache.placeholder
+      var bindings = report.bindings
+      report.bindings = []
       var seen = Set<String>()
       func add(_ item: UnresolvedSymbol) {
         let key = item.symbol + "\u{0}" + (item.version ?? "")
         guard seen.insert(key).inserted else { return }
         report.undefined.append(item)
       }
+      // The answers are passed in, not captured: a local function's captured variable that it
+      // changes is checked at run time on every call.
       func resolve(
         _ name: UnsafeRawBufferPointer, _ hash: UInt32, _ version: SymbolTable.NeededVersion?,
-        _ typeClass: RelocationClass, _ skip: Int?
+        _ typeClass: RelocationClass, _ skip: Int?, _ answers: inout LookupCache
       ) -> Int? {
-        if let known = state.answers.find(name, hash, version, typeClass, skip ?? -1, bases: bases) {
+        if let known = answers.find(name, hash, version, typeClass, skip ?? -1, bases: bases) {
           return known >= 0 ? known : nil
         }
         let found = Self.lookup(
           name, hash: hash, version: version, typeClass: typeClass, filters: filters, views: views, tables: tables,
           skip: skip, acceptsIFunc: acceptsIFunc)
         if let base = own.file.bytes.baseAddress, let start = name.baseAddress {
-          state.answers.insert(
+          answers.insert(
             NameReference(position: position, offset: start - base, length: name.count, hash: hash), version,
             typeClass, skip ?? -1, found ?? -1)
         }
@@ -311,8 +320,8 @@ public final class SymbolChecker: Sendable {
           let hash = GnuHashTable.hash(name)
           let wanted = version(of: index)
           let skip = typeClass == .copy ? executableIndex : nil
-          if let found = resolve(name, hash, wanted, typeClass, skip) {
-            report.bindings[found] = true
+          if let found = resolve(name, hash, wanted, typeClass, skip, &answers) {
+            bindings[found] = true
             if options.strict, position != 0, found != 0, found != position,
               !dependsOn(position, found, scope: scope, graph: graph)
             {
@@ -338,7 +347,7 @@ public final class SymbolChecker: Sendable {
             let name = own.nameBytes(symbol), !name.isEmpty
           else { continue }
           let wanted = version(of: index)
-          if resolve(name, GnuHashTable.hash(name), wanted, .other, nil) == nil {
+          if resolve(name, GnuHashTable.hash(name), wanted, .other, nil, &answers) == nil {
             add(
               UnresolvedSymbol(
                 symbol: String(decoding: name, as: UTF8.self), version: wanted?.name, referencedBy: referencing,
@@ -346,6 +355,8 @@ public final class SymbolChecker: Sendable {
           }
         }
       }
+      state.answers = answers
+      report.bindings = bindings
       // Version requirements (a loader that ignores versions checks none).
       guard !ignoresVersions else { return report }
       for requirement in table.requirements {
@@ -486,6 +497,11 @@ struct LookupCache {
 
   /// Room for `expected` answers (at most 2^20 at first; it grows past that): a program's closure
   /// makes thousands of distinct lookups (10,000 for sourcekit-lsp), and growing copies them all.
+  /// Holds the place of a cache moved out for a while: no storage of its own.
+  static let placeholder = LookupCache()
+
+  private init() { slots = [] }
+
   init(expected: Int) {
     let wanted = min(max(expected, 256), 1 << 20)
     entries.reserveCapacity(wanted)
