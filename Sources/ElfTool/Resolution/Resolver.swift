@@ -179,6 +179,12 @@ public struct Resolver: Sendable {
   /// Resolves `path`. Throws when the input itself cannot be read (exit status 2); problems with
   /// libraries are part of the graph.
   public func resolve(_ path: String) throws(ElfError) -> LoadGraph {
+    try resolve(path, onLoaded: nil)
+  }
+
+  /// `resolve`, calling `onLoaded` with each object's file as it joins the load order (the input
+  /// first): a caller can start reading what it needs of the objects while the rest is resolved.
+  func resolve(_ path: String, onLoaded: (@Sendable (ElfFile) -> Void)?) throws(ElfError) -> LoadGraph {
     let file: ElfFile
     if let cache {
       file = try cache.file(path).get()
@@ -205,6 +211,7 @@ public struct Resolver: Sendable {
       cache?.model(root: options.root, identity: file.identity, interpreter: file.interpreter, kind: kind)
       ?? LoaderModel(root: options.root, identity: file.identity, interpreter: file.interpreter, kind: kind)
     var state = ResolveState(options: options, system: system, cache: cache)
+    state.onLoaded = onLoaded
     return state.run(input: path, file: file)
   }
 
@@ -261,6 +268,8 @@ struct ResolveState {
 
   /// Files and search results shared with other resolutions, when the resolver has a cache.
   let cache: LoadCache?
+  /// Called with the file of each object added to the load order (see `Resolver.resolve`).
+  var onLoaded: (@Sendable (ElfFile) -> Void)?
 
   init(options: ResolveOptions, system: LoaderModel, cache: LoadCache? = nil) {
     self.options = options
@@ -404,6 +413,9 @@ struct ResolveState {
     objects.append(object)
     edges.append([])
     register(index)
+    if let onLoaded, let file = objects[index].file, objects[index].via != .notFound, objects[index].via != .failed {
+      onLoaded(file)
+    }
   }
 
   private mutating func register(_ index: Int) {

@@ -1,3 +1,4 @@
+import Dispatch
 import Synchronization
 
 #if canImport(Glibc)
@@ -77,9 +78,19 @@ public final class SymbolChecker: Sendable {
     var scope: [LoadedObject] = []
     var checked: [Int] = []
     let graph: LoadGraph
+    // With cores to spare, each object's symbol table is read on another core as soon as the
+    // object joins the load order, while the rest of the closure is resolved.
+    let early: DispatchGroup? = workers > 1 ? DispatchGroup() : nil
+    var onLoaded: (@Sendable (ElfFile) -> Void)?
+    if let group = early {
+      onLoaded = { @Sendable file in
+        DispatchQueue.global().async(group: group) { _ = self.table(file) }
+      }
+    }
+    defer { early?.wait() }
     if let host = options.host {
-      let hostGraph = try resolver.resolve(host)
-      graph = try resolver.resolve(path)
+      let hostGraph = try resolver.resolve(host, onLoaded: onLoaded)
+      graph = try resolver.resolve(path, onLoaded: onLoaded)
       scope = hostGraph.objects.filter(\.found)
       let hostIDs = Set(scope.compactMap(\.fileID))
       for object in graph.objects where object.found && !hostIDs.contains(object.fileID ?? FileID(device: 0, inode: 0))
@@ -88,7 +99,7 @@ public final class SymbolChecker: Sendable {
         checked.append(scope.count - 1)
       }
     } else {
-      graph = try resolver.resolve(path)
+      graph = try resolver.resolve(path, onLoaded: onLoaded)
       if graph.staticallyLinked {
         var result = CheckResult(path: path)
         result.staticallyLinked = true
@@ -103,6 +114,7 @@ public final class SymbolChecker: Sendable {
     // The executable of the scope (COPY relocations skip it).
     let executableIndex: Int? = (scope.first?.file?.interpreter != nil) ? 0 : nil
     let loaded = scope
+    early?.wait()
     let tableResults = parallelMap(scope.count, workers: workers) { index in loaded[index].file.map { self.table($0) } }
     var scopeTables: [SymbolTable?] = []
     for (index, outcome) in tableResults.enumerated() {
