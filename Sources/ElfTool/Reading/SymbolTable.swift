@@ -166,6 +166,9 @@ final class SymbolTable: Sendable {
   /// symbol without one.
   var referenceCountBound: Int { gnuHash.map { min($0.symbolOffset, count) } ?? count }
 
+  /// The size of the relocation tables that name symbols: about how long checking the object takes.
+  var relocationBytes: Int { relocations.ranges.reduce(0) { $0 + $1.size } }
+
   var hasVersions: Bool { versymOffset != nil }
   var hasDefinedVersions: Bool { !allDefinedVersionNames.isEmpty }
 

@@ -136,12 +136,20 @@ public final class SymbolChecker: Sendable {
     // Room for every lookup a worker can make from the start: growing the answers' storage copies
     // it and touches new pages; room that is never used costs no page.
     let references = checked.reduce(0) { $0 + (scopeTables[$1]?.referenceCountBound ?? 0) }
-    let reports = parallelMap(checked.count, workers: workers, state: { WorkerState(expected: references) }) {
+    // The objects with the most references first: the workers take the next object as they finish
+    // one, and a large object taken last would leave the other core idle at the end.
+    let order = checked.indices.sorted {
+      let (a, b) = (scopeTables[checked[$0]]?.relocationBytes ?? 0, scopeTables[checked[$1]]?.relocationBytes ?? 0)
+      return a != b ? a > b : $0 < $1
+    }
+    let largestFirst = parallelMap(checked.count, workers: workers, state: { WorkerState(expected: references) }) {
       state, item in
       self.checkObject(
-        checkedObjects[item], scope: loaded, tables: lookupTables, names: names, graph: graph, loader: model,
+        checkedObjects[order[item]], scope: loaded, tables: lookupTables, names: names, graph: graph, loader: model,
         executableIndex: executableIndex, state: &state)
     }
+    var reports = [ObjectReport](repeating: ObjectReport(), count: checked.count)
+    for (item, report) in largestFirst.enumerated() { reports[order[item]] = report }
     // Only the first checked object's bindings are read (--unused): no table keyed by position
     // (a dictionary type's first use costs the Swift runtime about 240,000 instructions).
     var firstBindings: [Bool] = []
