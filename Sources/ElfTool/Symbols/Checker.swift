@@ -515,13 +515,13 @@ struct LookupCache {
   private var entries: [Entry] = []
   private var slots: [Int32]
 
-  /// Room for `expected` answers (at most 2^20 at first; it grows past that): a program's closure
-  /// makes thousands of distinct lookups (10,000 for sourcekit-lsp), and growing copies them all.
-  /// Holds the place of a cache moved out for a while: no storage of its own.
+  /// Holds the place of a cache moved out for a while: no storage of its own (not for lookups).
   static let placeholder = LookupCache()
 
   private init() { slots = [] }
 
+  /// Room for `expected` answers (at most 2^20 at first; it grows past that): a program's closure
+  /// makes thousands of distinct lookups (10,000 for sourcekit-lsp), and growing copies them all.
   init(expected: Int) {
     let wanted = min(max(expected, 256), 1 << 20)
     entries.reserveCapacity(wanted)
