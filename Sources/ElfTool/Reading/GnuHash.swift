@@ -69,12 +69,16 @@ struct GnuHashTable: Sendable {
     BloomFilter(offset: bloomOffset, indexMask: UInt32(bloomWords - 1), shift: bloomShift, is64: bloom64)
   }
 
-  /// The bloom filter's answer: false means the table certainly has no symbol of this hash.
+  /// The bloom filter's answer: false means the table certainly has no symbol of this hash. The
+  /// test is `LookupFilter`'s, the one the walk over a scope makes for every object.
   @inline(__always)
-  func mayContain(_ hash: UInt32, _ file: ByteReader) -> Bool { bloom.mayContain(hash, file) }
+  func mayContain(_ hash: UInt32, _ file: ByteReader) -> Bool {
+    LookupFilter(file: file, bloom: bloom).mayDefine(hash)
+  }
 }
 
 /// A GNU hash table's bloom filter: where its words are, how many, the shift, the word size.
+/// `LookupFilter` tests a hash against it.
 struct BloomFilter: Sendable {
   let offset: Int
   /// The number of words less one: a word's index is masked, as the loaders do (no division in
@@ -82,23 +86,6 @@ struct BloomFilter: Sendable {
   let indexMask: UInt32
   let shift: UInt32
   let is64: Bool
-
-  /// False means the table certainly has no symbol of this hash. `file` must be the bytes the
-  /// table was parsed from: `GnuHashTable.parse` checked that the bloom words lie in them.
-  @inline(__always)
-  func mayContain(_ hash: UInt32, _ file: ByteReader) -> Bool {
-    let bloomOffset = offset
-    let bloomShift = shift
-    // Masking shifts: every amount is below the word size (Swift's checked shifts test it).
-    if is64 {
-      let word = file.unchecked(bloomOffset + Int((hash / 64) & indexMask) * 8, as: UInt64.self)
-      let mask = (UInt64(1) &<< UInt64(hash % 64)) | (UInt64(1) &<< UInt64((hash &>> (bloomShift & 31)) % 64))
-      return word & mask == mask
-    }
-    let word = file.unchecked(bloomOffset + Int((hash / 32) & indexMask) * 4, as: UInt32.self)
-    let mask = (UInt32(1) &<< (hash % 32)) | (UInt32(1) &<< ((hash &>> (bloomShift & 31)) % 32))
-    return word & mask == mask
-  }
 }
 
 extension GnuHashTable {

@@ -270,14 +270,6 @@ final class SymbolTable: Sendable {
       return file.bytes[start + length] == 0
     }
 
-    /// The bloom filter's answer for a GNU hash: false means the object certainly does not define
-    /// the name (objects without DT_GNU_HASH always say true).
-    @inline(__always)
-    func mayDefine(_ gnuHash: UInt32) -> Bool {
-      guard let gnu = self.gnuHash else { return true }
-      return gnu.mayContain(gnuHash, file)
-    }
-
     /// Calls `body` with each symbol named `name` (index and record), in hash-chain order, until it
     /// returns true. What the loader can find: an object without a hash table defines nothing.
     @inline(__always)
@@ -378,7 +370,8 @@ struct LookupFilter {
   /// The filter of a scope position that has no table: it defines nothing.
   static var rejectingAll: LookupFilter { LookupFilter(rejecting: ()) }
 
-  /// False means the object certainly defines no symbol of this hash (`BloomFilter.mayContain`).
+  /// False means the object certainly defines no symbol of this hash: either of the hash's two
+  /// bits is clear in its bloom word.
   @inline(__always)
   func mayDefine(_ hash: UInt32) -> Bool {
     switch kind {

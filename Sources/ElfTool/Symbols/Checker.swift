@@ -136,7 +136,7 @@ public final class SymbolChecker: Sendable {
     // Room for every lookup a worker can make from the start: growing the answers' storage copies
     // it and touches new pages; room that is never used costs no page.
     let references = checked.reduce(0) { $0 + (scopeTables[$1]?.referenceCountBound ?? 0) }
-    // The objects with the most references first: the workers take the next object as they finish
+    // The objects with the most relocations first: the workers take the next object as they finish
     // one, and a large object taken last would leave the other core idle at the end.
     let order = checked.indices.sorted {
       let (a, b) = (scopeTables[checked[$0]]?.relocationBytes ?? 0, scopeTables[checked[$1]]?.relocationBytes ?? 0)
