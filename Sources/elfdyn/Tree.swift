@@ -135,11 +135,13 @@ struct TreeRequest {
       rendered = TreeRenderer.textBytes(of: plain, options)
     }
     var status: Int32 = 0
+    var output = BufferedOutput()
     for (number, file) in files.enumerated() {
       let graph: LoadGraph
       switch resolved[number] {
       case .success(let value): graph = value
       case .failure(let error):
+        output.flush()
         printError(error.description)
         status = 2
         continue
@@ -166,23 +168,24 @@ struct TreeRequest {
       }
       let renderer = TreeRenderer(graph: graph, hints: hintTexts)
       if flat {
-        if files.count > 1 { write("\(file):\n") }
-        write(renderer.flat())
+        if files.count > 1 { output.write("\(file):\n") }
+        output.write(renderer.flat())
       } else {
         switch format {
         case .json: documents.append(renderer.json())
-        case .dot: write(renderer.dot())
+        case .dot: output.write(renderer.dot())
         case .text:
-          if number > 0 { write("\n") }
+          if number > 0 { output.write("\n") }
           if number < rendered.count, let bytes = rendered[number] {
-            writeBytes(bytes)
+            output.write(bytes: bytes)
           } else {
-            writeBytes(renderer.textBytes(options))
+            output.write(bytes: renderer.textBytes(options))
           }
         }
       }
       for (index, declared) in graph.dlopen.enumerated() {
         for problem in declared.problems {
+          output.flush()
           printError("warning: \(graph.objects[index].hostPath ?? graph.objects[index].name): \(problem)")
         }
       }
@@ -191,6 +194,7 @@ struct TreeRequest {
       if (!graph.allFound || graph.missingRequiredDlopen) && status == 0 { status = 1 }
       graphs.append(graph)
     }
+    output.flush()
     if format == .json && !flat {
       // One document per run, the same shape for one input or many (inputs that cannot be read
       // are left out, and named on stderr).

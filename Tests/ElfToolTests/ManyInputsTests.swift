@@ -119,4 +119,45 @@ import Testing
       #expect(result.undefined.map(\.symbol) == single.results.first?.undefined.map(\.symbol), "\(input)")
     }
   }
+
+  /// $ORIGIN of a program is the directory of its real path. With many inputs, the links of each
+  /// program's own name are followed one by one and the directories resolved once for all of them:
+  /// a relative link, an absolute one through a linked directory and a link whose ".." crosses a
+  /// linked directory find the library the program finds when it runs, as each input alone does.
+  @Test func originThroughLinksIsTheSameWithManyInputs() throws {
+    let dir = try temporaryDirectory("elfdyn-many-origin")
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let fm = FileManager.default
+    for sub in ["real/bin", "real/lib", "x", "deep/a"] {
+      try fm.createDirectory(atPath: dir + "/" + sub, withIntermediateDirectories: true)
+    }
+    try "int f(void) { return 7; }\n".write(toFile: dir + "/f.c", atomically: true, encoding: .utf8)
+    try "int f(void);\nint main(void) { return f(); }\n".write(toFile: dir + "/m.c", atomically: true, encoding: .utf8)
+    let lib = try run("/usr/bin/gcc", ["-shared", "-fPIC", "-o", dir + "/real/lib/libf.so", dir + "/f.c"])
+    try #require(lib.status == 0, "\(lib.stderr)")
+    let app = try run(
+      "/usr/bin/gcc",
+      ["-o", dir + "/real/bin/app", dir + "/m.c", "-L" + dir + "/real/lib", "-lf", "-Wl,-rpath,$ORIGIN/../lib"])
+    try #require(app.status == 0, "\(app.stderr)")
+    try fm.createSymbolicLink(atPath: dir + "/link", withDestinationPath: "real")
+    try fm.createSymbolicLink(atPath: dir + "/x/app-rel", withDestinationPath: "../real/bin/app")
+    try fm.createSymbolicLink(atPath: dir + "/x/app-abs", withDestinationPath: dir + "/link/bin/app")
+    try fm.createSymbolicLink(atPath: dir + "/deep/a/binlink", withDestinationPath: "../../link/bin")
+    try fm.createSymbolicLink(atPath: dir + "/deep/a/app2", withDestinationPath: "binlink/app")
+    let inputs = ["real/bin/app", "link/bin/app", "x/app-rel", "x/app-abs", "deep/a/app2", "deep/a/binlink/app"].map {
+      dir + "/" + $0
+    }
+    var alone: [String] = []
+    for input in inputs {
+      // The loader agrees: the program runs and returns f()'s 7.
+      #expect(try run(input, []).status == 7, "\(input)")
+      let single = try elfdyn(["tree", "--flat", input])
+      #expect(single.status == 0, "\(single.stderr)")
+      #expect(single.stdout.contains("libf.so => " + dir + "/real/bin/../lib/libf.so"), "\(input): \(single.stdout)")
+      alone.append(input + ":\n" + single.stdout)
+    }
+    let together = try elfdyn(["tree", "--flat"] + inputs)
+    #expect(together.status == 0, "\(together.stderr)")
+    #expect(together.stdout == alone.joined())
+  }
 }

@@ -10,6 +10,7 @@
 #include <sys/syscall.h>
 #include <sys/xattr.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <unistd.h>
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -168,5 +169,9 @@ static inline int elfdyn_exchange_paths(const char *a, const char *b) {
   return -1;
 #endif
 }
+
+/// mallopt(M_TOP_PAD): how much more than asked for malloc takes from the kernel each time its
+/// heap (or a thread's arena) grows. Only address space: pages are still touched when first used.
+static inline int elfdyn_set_heap_growth(long bytes) { return mallopt(M_TOP_PAD, (int)bytes); }
 
 #endif

@@ -68,6 +68,24 @@ enum Paths {
     return root + "/" + resolved.joined(separator: "/")
   }
 
+  /// What readlink(2) says of a path.
+  enum LinkState {
+    /// A symbolic link, with its target.
+    case link(String)
+    /// Not a symbolic link (EINVAL).
+    case plain
+    /// It cannot be read (missing, no permission, ...).
+    case unreadable
+  }
+
+  /// readlink(2) of `path`: the target of a link, or whether it is something else.
+  static func linkState(_ path: String) -> LinkState {
+    var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+    let count = readlink(path, &buffer, buffer.count - 1)
+    if count > 0 { return .link(String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)) }
+    return count < 0 && errno == EINVAL ? .plain : .unreadable
+  }
+
   static func readLink(_ path: String) -> String? {
     var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
     let count = readlink(path, &buffer, buffer.count - 1)

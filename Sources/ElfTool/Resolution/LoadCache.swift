@@ -13,6 +13,7 @@ public final class LoadCache: Sendable {
     var byStamp: [FileStamp: ElfFile] = [:]
     var models: [(key: ModelKey, model: LoaderModel)] = []
     var subdirectories: [String: [String]] = [:]
+    var realDirectories: [String: String?] = [:]
   }
 
   private struct ModelKey: Equatable {
@@ -62,6 +63,15 @@ public final class LoadCache: Sendable {
       }
       return made
     }
+  }
+
+  /// realpath(3) of a directory, resolved once: the programs given together mostly share one
+  /// (/usr/bin), and realpath reads every component's link again for each of them.
+  func realDirectory(_ directory: String) -> String? {
+    if let known = state.withLock({ $0.realDirectories[directory] }) { return known }
+    let made = Paths.realPath(directory)
+    state.withLock { $0.realDirectories[directory] = made }
+    return made
   }
 
   /// The loader model for these arguments, made once.

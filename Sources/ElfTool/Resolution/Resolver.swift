@@ -304,8 +304,8 @@ struct ResolveState {
     // when a candidate is opened.
     let isProgram = file.interpreter != nil
     let hostOrigin: String
-    if isProgram, let real = Paths.realPath(input) {
-      hostOrigin = Paths.directory(of: real, cwd: options.currentDirectory)
+    if isProgram, let real = realDirectory(ofProgram: input) {
+      hostOrigin = real
     } else {
       hostOrigin = Paths.directory(of: input, cwd: options.currentDirectory)
     }
@@ -362,6 +362,28 @@ struct ResolveState {
     return LoadGraph(
       input: input, interpreter: objects[0].file?.interpreter, objects: objects, edges: edges,
       preloads: preloads, loader: system, dlopen: dlopen)
+  }
+
+  /// The directory of the program's real path (realpath(3) of the input, then its directory).
+  /// With a cache, the links of the program's own name are followed one by one and the directory
+  /// of the file they end at is resolved once for every program in it (realpath reads the link of
+  /// every component again for each program). A link's relative target is joined to the link's
+  /// directory as written: realpath of that directory resolves its ".." the way the kernel does.
+  private func realDirectory(ofProgram input: String) -> String? {
+    if let cache {
+      var path = input
+      links: for _ in 0..<40 {
+        switch Paths.linkState(path) {
+        case .plain: return cache.realDirectory(Paths.directory(of: path, cwd: options.currentDirectory))
+        case .link(let target):
+          path =
+            target.utf8.first == UInt8(ascii: "/")
+            ? target : Paths.join(Paths.directory(of: path, cwd: options.currentDirectory), target)
+        case .unreadable: break links  // realpath says what it says
+        }
+      }
+    }
+    return Paths.realPath(input).map { Paths.directory(of: $0, cwd: options.currentDirectory) }
   }
 
   /// glibc moves a filtee that a filter loaded to just before the filter in the list of loaded
