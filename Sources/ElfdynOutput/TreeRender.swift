@@ -217,12 +217,6 @@ public struct TreeRenderer {
     public init() {}
   }
 
-  /// The text trees of many graphs at once, on every core, in order; nil where no graph is given
-  /// (the caller renders that one itself, with hints for instance).
-  public static func textBytes(of graphs: [LoadGraph?], _ options: TextOptions) -> [[UInt8]?] {
-    concurrentMap(graphs.count) { index in graphs[index].map { TreeRenderer(graph: $0).textBytes(options) } }
-  }
-
   /// The tree, like libtree's: each library with the path it resolved to and why; an object seen
   /// before is shown again without its subtree; missing libraries with the directories tried.
   public func text(_ options: TextOptions) -> String {

@@ -8,12 +8,6 @@ func parallelMap<T: Sendable>(_ count: Int, workers: Int = processorCount(), _ b
   parallelMap(count, workers: workers, state: { () }) { _, index in body(index) }
 }
 
-/// `body` for every index in `0..<count` on every core the process may use, results in index
-/// order: for the rendering of many inputs' results, which is independent per input.
-public func concurrentMap<T: Sendable>(_ count: Int, _ body: @Sendable (Int) -> T) -> [T] {
-  parallelMap(count, workers: count > 1 ? processorCount() : 1, body)
-}
-
 /// `parallelMap` with per-worker state: each worker makes its own with `state` and keeps it from
 /// one index to the next (a lookup cache, scratch arrays).
 func parallelMap<S, T: Sendable>(

@@ -219,12 +219,19 @@ public struct Resolver: Sendable {
   /// error of an input that cannot be read) in input order. With a cache, each file is read once
   /// however many inputs load it.
   public func resolveAll(_ paths: [String]) -> [ResolveOutcome] {
+    resolveAll(paths) { $0 }
+  }
+
+  /// `resolveAll`, with `transform` applied to each outcome on the core that resolved it: what
+  /// the caller keeps of a graph (its rendering, say) is made there, and a graph it does not keep
+  /// is freed there, its memory reused by the next input instead of new pages.
+  public func resolveAll<T: Sendable>(_ paths: [String], _ transform: @Sendable (ResolveOutcome) -> T) -> [T] {
     // Not `mapInputs`: see `ResolveOutcome` for why this is not a `Result`.
     parallelMap(paths.count, workers: paths.count > 1 ? processorCount() : 1) { index in
       do throws(ElfError) {
-        return .success(try self.resolve(paths[index]))
+        return transform(.success(try self.resolve(paths[index])))
       } catch {
-        return .failure(error)
+        return transform(.failure(error))
       }
     }
   }
