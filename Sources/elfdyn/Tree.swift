@@ -100,7 +100,8 @@ struct TreeRequest {
   /// What the workers hand back for one input: its rendered text tree, or the outcome itself when
   /// the rest needs it (a hint for a missing library, another format, an error).
   enum Prepared: Sendable {
-    /// The text tree, whether the input fails (exit status 1), and its dlopen warnings.
+    /// The text tree (or the --flat list), whether the input fails (exit status 1), and its
+    /// dlopen warnings.
     case rendered([UInt8], failed: Bool, warnings: [String])
     case pending(ResolveOutcome)
   }
@@ -139,18 +140,19 @@ struct TreeRequest {
     options.all = all
     options.depth = depth
     options.style = Style(enabled: color.enabled())
-    // Many inputs: the trees that need no hint (nothing missing) are rendered on the core that
-    // resolved them, and their graphs freed there (memory reused rather than new pages: for the
-    // 900 programs of /usr/bin, thousands of page faults fewer).
-    let renderOnWorkers = files.count > 1 && format == .text && !flat
-    let textOptions = options
+    // Many inputs: the lists (--flat) and the trees that need no hint (nothing missing) are
+    // rendered on the core that resolved them, and their graphs freed there (memory reused rather
+    // than new pages: for the 900 programs of /usr/bin, thousands of page faults fewer).
+    let renderOnWorkers = files.count > 1 && (flat || format == .text)
+    let (textOptions, listOnly) = (options, flat)
     let prepared = resolver.resolveAll(files) { outcome -> Prepared in
       guard renderOnWorkers, case .success(let graph) = outcome,
-        !graph.objects.contains(where: { $0.via == .notFound })
+        listOnly || !graph.objects.contains(where: { $0.via == .notFound })
       else { return .pending(outcome) }
+      let renderer = TreeRenderer(graph: graph)
       return .rendered(
-        TreeRenderer(graph: graph).textBytes(textOptions), failed: !graph.allFound || graph.missingRequiredDlopen,
-        warnings: Self.dlopenWarnings(graph))
+        listOnly ? Array(renderer.flat().utf8) : renderer.textBytes(textOptions),
+        failed: !graph.allFound || graph.missingRequiredDlopen, warnings: Self.dlopenWarnings(graph))
     }
     // Built only when something is missing: reading the environment has its cost.
     var finder: MissingLibraryFinder?
@@ -160,7 +162,11 @@ struct TreeRequest {
       let graph: LoadGraph
       switch prepared[number] {
       case .rendered(let bytes, let failed, let warnings):
-        if number > 0 { output.write("\n") }
+        if flat {
+          output.write("\(file):\n")
+        } else if number > 0 {
+          output.write("\n")
+        }
         output.write(bytes: bytes)
         if !warnings.isEmpty { output.flush() }
         for warning in warnings { printError(warning) }

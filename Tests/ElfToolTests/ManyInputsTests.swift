@@ -50,6 +50,13 @@ import Testing
     for input in inputs { expected.append(try elfdyn(["tree", input]).stdout) }
     #expect(expected[10].contains("libelfdyn-absent.so.7"))
     #expect(together.stdout == expected.joined(separator: "\n"))
+    // ldd's list of each, after the input's name, missing library included.
+    let list = try elfdyn(["tree", "--flat"] + inputs)
+    #expect(list.status == 1)
+    var lists = ""
+    for input in inputs { lists += input + ":\n" + (try elfdyn(["tree", "--flat", input]).stdout) }
+    #expect(lists.contains("libelfdyn-absent.so.7 => not found"))
+    #expect(list.stdout == lists)
   }
 
   /// A file reached by two paths (a symbolic link) is decoded once, and each input keeps the path
