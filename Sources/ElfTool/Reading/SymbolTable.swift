@@ -1,3 +1,5 @@
+import Synchronization
+
 /// The dynamic symbol table of one object, as the loader sees it: .dynsym through DT_SYMTAB, names
 /// through DT_STRTAB, lookups through DT_GNU_HASH (bloom filter first) or DT_HASH, versions through
 /// DT_VERSYM, DT_VERDEF and DT_VERNEED, references through the relocation tables. It keeps offsets
@@ -15,14 +17,18 @@ final class SymbolTable: Sendable {
   let relocations: RelocationTables
   /// Version index → definition (from DT_VERDEF; the base entry excluded, as glibc does).
   private let definedVersions: [VersionName?]
+  /// The same as keys compared in lookups (id -1: no definition at that index).
+  private let definedVersionKeys: [DefinedVersionKey]
   /// Every name DT_VERDEF defines, the base entry included.
   let allDefinedVersionNames: [String]
   /// Version index → requirement (from DT_VERNEED).
   private let neededVersions: [NeededVersion?]
+  /// Their keys, read without touching the classes.
+  private let neededVersionKeys: [VersionKey?]
   /// The requirements per file, in table order.
   let requirements: [(file: String, versions: [NeededVersion])]
 
-  /// A version definition (a class: passed around in hot loops without copying strings).
+  /// A version definition.
   final class VersionName: Sendable {
     let name: String
     let hash: UInt32
@@ -39,13 +45,32 @@ final class SymbolTable: Sendable {
     let file: String
     let weak: Bool
     let hidden: Bool
+    /// What a lookup compares (its name as a number).
+    let key: VersionKey
     init(name: String, hash: UInt32, file: String, weak: Bool, hidden: Bool) {
       self.name = name
       self.hash = hash
       self.file = file
       self.weak = weak
       self.hidden = hidden
+      key = VersionKey(id: VersionNameIDs.id(of: name), hash: hash, hidden: hidden)
     }
+  }
+
+  /// The version a reference asks for, as plain values: the lookups of every reference compare it
+  /// with definitions, and a class would be retained and released each time, from both cores at
+  /// once for the tables they share. Equal ids mean equal names (`VersionNameIDs`).
+  struct VersionKey: Sendable, Equatable {
+    var id: Int32
+    var hash: UInt32
+    var hidden: Bool
+  }
+
+  /// A definition's name id (-1: no definition) and hash.
+  struct DefinedVersionKey: Sendable {
+    var id: Int32
+    var hash: UInt32
+    static let none = DefinedVersionKey(id: -1, hash: 0)
   }
 
   /// Reads the tables of `file` from a mapping of it. Throws when a table the dynamic section names
@@ -141,8 +166,12 @@ final class SymbolTable: Sendable {
       requirements.append((fileName, versions))
     }
     definedVersions = defined
+    definedVersionKeys = defined.map {
+      $0.map { DefinedVersionKey(id: VersionNameIDs.id(of: $0.name), hash: $0.hash) } ?? .none
+    }
     allDefinedVersionNames = allNames
     neededVersions = needed
+    neededVersionKeys = needed.map { $0?.key }
     self.requirements = requirements
   }
 
@@ -176,6 +205,18 @@ final class SymbolTable: Sendable {
   @inline(__always)
   func definedVersion(_ index: Int) -> VersionName? {
     index >= 0 && index < definedVersions.count ? definedVersions[index] : nil
+  }
+
+  /// `definedVersion` as the key a lookup compares (`.none` for none).
+  @inline(__always)
+  func definedVersionKey(_ index: Int) -> DefinedVersionKey {
+    index >= 0 && index < definedVersionKeys.count ? definedVersionKeys[index] : .none
+  }
+
+  /// The key of the requirement of a version index (nil: none).
+  @inline(__always)
+  func neededVersionKey(_ index: Int) -> VersionKey? {
+    index >= 0 && index < neededVersionKeys.count ? neededVersionKeys[index] : nil
   }
 
   /// The requirement of a version index of an undefined symbol.
@@ -391,6 +432,22 @@ struct LookupFilter {
       return word & bits == bits
     case .acceptsAll: return true
     case .rejectsAll: return false
+    }
+  }
+}
+
+/// Version names as small numbers, the same for every table of the process: comparing two ids is
+/// comparing the two names. Filled as tables are read (a few hundred names), read in no hot loop.
+enum VersionNameIDs {
+  private static let ids = Mutex<[String: Int32]>([:])
+
+  /// The id of `name`, given the first time it is asked for.
+  static func id(of name: String) -> Int32 {
+    ids.withLock { ids in
+      if let known = ids[name] { return known }
+      let made = Int32(truncatingIfNeeded: ids.count)
+      ids[name] = made
+      return made
     }
   }
 }

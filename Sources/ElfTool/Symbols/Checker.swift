@@ -278,6 +278,9 @@ public final class SymbolChecker: Sendable {
       // cached names.
       let filters: [LookupFilter] = tables.indices.map { tables[$0] == nil ? .rejectingAll : views[$0].filter }
       let bases: [UnsafeRawPointer?] = buffers.map(\.baseAddress)
+      // The tables as plain pointers (`tables` keeps them alive): a lookup reads the definer's
+      // version keys without retaining and releasing it, which both cores would do at once.
+      let unretainedTables = tables.map { $0.map(Unmanaged.passUnretained) }
       // The lookup answers and the bindings are moved out of `state` and `report` for the loop:
       // variables of the enclosing function that the loop's closures change are checked for
       // overlapping access at run time, on every reference.
@@ -294,15 +297,15 @@ public final class SymbolChecker: Sendable {
       // The answers are passed in, not captured: a local function's captured variable that it
       // changes is checked at run time on every call.
       func resolve(
-        _ name: UnsafeRawBufferPointer, _ hash: UInt32, _ version: SymbolTable.NeededVersion?,
+        _ name: UnsafeRawBufferPointer, _ hash: UInt32, _ version: SymbolTable.VersionKey?,
         _ typeClass: RelocationClass, _ skip: Int?, _ answers: inout LookupCache
       ) -> Int? {
         if let known = answers.find(name, hash, version, typeClass, skip ?? -1, bases: bases) {
           return known >= 0 ? known : nil
         }
         let found = Self.lookup(
-          name, hash: hash, version: version, typeClass: typeClass, filters: filters, views: views, tables: tables,
-          skip: skip, acceptsIFunc: acceptsIFunc)
+          name, hash: hash, version: version, typeClass: typeClass, filters: filters, views: views,
+          tables: unretainedTables, skip: skip, acceptsIFunc: acceptsIFunc)
         if let base = own.file.bytes.baseAddress, let start = name.baseAddress {
           answers.insert(
             NameReference(position: position, offset: start - base, length: name.count, hash: hash), version,
@@ -321,9 +324,14 @@ public final class SymbolChecker: Sendable {
       var done = state.marks
       state.marks = []
       defer { state.marks = done }
-      func version(of index: Int) -> SymbolTable.NeededVersion? {
+      func version(of index: Int) -> SymbolTable.VersionKey? {
         guard table.hasVersions, !ignoresVersions else { return nil }
-        return table.neededVersion(own.versionIndex(index).index)
+        return table.neededVersionKey(own.versionIndex(index).index)
+      }
+      /// The name of the version a reported reference asks for.
+      func versionName(of index: Int) -> String? {
+        guard table.hasVersions, !ignoresVersions else { return nil }
+        return table.neededVersion(own.versionIndex(index).index)?.name
       }
       // The marks are written through a buffer pointer: no uniqueness check per relocation.
       done.withUnsafeMutableBufferPointer { done in
@@ -348,7 +356,8 @@ public final class SymbolChecker: Sendable {
               let definedIn = scope[found].path ?? scope[found].name
               add(
                 UnresolvedSymbol(
-                  symbol: String(decoding: name, as: UTF8.self), version: wanted?.name, referencedBy: referencing,
+                  symbol: String(decoding: name, as: UTF8.self), version: versionName(of: index),
+                  referencedBy: referencing,
                   weak: symbol.binding == .weak, kind: .indirect(definedIn: definedIn)))
             }
             return
@@ -357,7 +366,7 @@ public final class SymbolChecker: Sendable {
           if symbol.binding == .weak { return }
           add(
             UnresolvedSymbol(
-              symbol: String(decoding: name, as: UTF8.self), version: wanted?.name, referencedBy: referencing,
+              symbol: String(decoding: name, as: UTF8.self), version: versionName(of: index), referencedBy: referencing,
               weak: false, kind: .unresolved))
         }
       }
@@ -370,7 +379,8 @@ public final class SymbolChecker: Sendable {
           if resolve(name, GnuHashTable.hash(name), wanted, .other, nil, &answers) == nil {
             add(
               UnresolvedSymbol(
-                symbol: String(decoding: name, as: UTF8.self), version: wanted?.name, referencedBy: referencing,
+                symbol: String(decoding: name, as: UTF8.self), version: versionName(of: index),
+                referencedBy: referencing,
                 weak: false, kind: .unrelocated))
           }
         }
@@ -431,8 +441,19 @@ public final class SymbolChecker: Sendable {
   /// _dl_lookup_symbol_x over the scope: the index (in scope) of the object whose definition the
   /// loader would bind the reference to, nil when none.
   static func lookup(
-    _ name: UnsafeRawBufferPointer, hash: UInt32, version: SymbolTable.NeededVersion?, typeClass: RelocationClass,
+    _ name: UnsafeRawBufferPointer, hash: UInt32, version: SymbolTable.VersionKey?, typeClass: RelocationClass,
     filters: [LookupFilter], views: [SymbolTable.View], tables: [SymbolTable?], skip: Int?, acceptsIFunc: Bool = true
+  ) -> Int? {
+    lookup(
+      name, hash: hash, version: version, typeClass: typeClass, filters: filters, views: views,
+      tables: tables.map { $0.map(Unmanaged.passUnretained) }, skip: skip, acceptsIFunc: acceptsIFunc)
+  }
+
+  /// `lookup` over tables the caller keeps alive, read without retaining them.
+  static func lookup(
+    _ name: UnsafeRawBufferPointer, hash: UInt32, version: SymbolTable.VersionKey?, typeClass: RelocationClass,
+    filters: [LookupFilter], views: [SymbolTable.View], tables: [Unmanaged<SymbolTable>?], skip: Int?,
+    acceptsIFunc: Bool = true
   ) -> Int? {
     // The views are read in place: copying one out for every object that passes the bloom filter
     // costs more than the match.
@@ -441,10 +462,12 @@ public final class SymbolChecker: Sendable {
         for position in filters.indices where position != skip {
           guard filters[position].mayDefine(hash), let table = tables[position], let base = views.baseAddress
           else { continue }
-          if let symbol = match(
-            name, hash: hash, version: version, typeClass: typeClass, in: base + position, table: table,
-            acceptsIFunc: acceptsIFunc)?.symbol
-          {
+          let found = table._withUnsafeGuaranteedRef { table in
+            match(
+              name, hash: hash, version: version, typeClass: typeClass, in: base + position, table: table,
+              acceptsIFunc: acceptsIFunc)?.symbol
+          }
+          if let symbol = found {
             // Hidden and internal symbols are local; local bindings are ignored: the object is skipped.
             if symbol.visibility.isLocal { continue }
             if symbol.binding.isExported { return position }
@@ -459,7 +482,7 @@ public final class SymbolChecker: Sendable {
   /// definition" rule for unversioned references. `acceptsIFunc` false: STT_GNU_IFUNC definitions
   /// do not count (musl).
   static func match(
-    _ name: UnsafeRawBufferPointer, hash: UInt32, version: SymbolTable.NeededVersion?, typeClass: RelocationClass,
+    _ name: UnsafeRawBufferPointer, hash: UInt32, version: SymbolTable.VersionKey?, typeClass: RelocationClass,
     in view: UnsafePointer<SymbolTable.View>, table: SymbolTable, acceptsIFunc: Bool = true
   ) -> (index: Int, symbol: SymbolRecord)? {
     var versioned: (Int, SymbolRecord)?
@@ -473,9 +496,9 @@ public final class SymbolChecker: Sendable {
       let raw = view.pointee.versionIndex(index)
       if let version {
         if view.pointee.hasVersions {
-          let definition = table.definedVersion(raw.index)
-          let same = definition?.hash == version.hash && definition?.name == version.name
-          if !same && (version.hidden || definition != nil || raw.isHidden) { return false }
+          let definition = table.definedVersionKey(raw.index)
+          let same = definition.id >= 0 && definition.hash == version.hash && definition.id == version.id
+          if !same && (version.hidden || definition.id >= 0 || raw.isHidden) { return false }
         }
       } else if view.pointee.hasVersions && !raw.isBaseVersion {
         if !raw.isHidden {
@@ -507,7 +530,7 @@ struct NameReference {
 struct LookupCache {
   private struct Entry {
     var name: NameReference
-    var version: SymbolTable.NeededVersion?
+    var version: SymbolTable.VersionKey?
     var typeClass: RelocationClass
     var skip: Int
     var answer: Int
@@ -530,16 +553,8 @@ struct LookupCache {
     slots = [Int32](repeating: -1, count: count)
   }
 
-  private static func same(_ a: SymbolTable.NeededVersion?, _ b: SymbolTable.NeededVersion?) -> Bool {
-    switch (a, b) {
-    case (nil, nil): return true
-    case (let x?, let y?): return x === y || (x.hash == y.hash && x.name == y.name)
-    default: return false
-    }
-  }
-
   func find(
-    _ name: UnsafeRawBufferPointer, _ hash: UInt32, _ version: SymbolTable.NeededVersion?,
+    _ name: UnsafeRawBufferPointer, _ hash: UInt32, _ version: SymbolTable.VersionKey?,
     _ typeClass: RelocationClass, _ skip: Int, bases: [UnsafeRawPointer?]
   ) -> Int? {
     let mask = slots.count - 1
@@ -549,7 +564,7 @@ struct LookupCache {
       if index < 0 { return nil }
       let entry = entries[index]
       if entry.name.hash == hash && entry.name.length == name.count && entry.typeClass == typeClass
-        && entry.skip == skip && Self.same(entry.version, version),
+        && entry.skip == skip && entry.version == version,
         let base = bases[entry.name.position],
         name.count == 0 || name.baseAddress.map({ memcmp(base + entry.name.offset, $0, name.count) == 0 }) == true
       {
@@ -560,7 +575,7 @@ struct LookupCache {
   }
 
   mutating func insert(
-    _ name: NameReference, _ version: SymbolTable.NeededVersion?, _ typeClass: RelocationClass, _ skip: Int,
+    _ name: NameReference, _ version: SymbolTable.VersionKey?, _ typeClass: RelocationClass, _ skip: Int,
     _ answer: Int
   ) {
     if (entries.count + 1) * 2 > slots.count { grow() }

@@ -396,14 +396,13 @@ public final class ConflictFinder: Sendable {
             // Protected, or -Bsymbolic: the object's own definition comes first.
             bound = position
           } else {
-            var wanted: SymbolTable.NeededVersion?
+            var wanted: SymbolTable.VersionKey?
             if table.hasVersions && !ignoresVersions {
               let versionIndex = own.versionIndex(index).index
-              if let needed = table.neededVersion(versionIndex) {
+              if let needed = table.neededVersionKey(versionIndex) {
                 wanted = needed
-              } else if let defined = table.definedVersion(versionIndex) {
-                wanted = SymbolTable.NeededVersion(
-                  name: defined.name, hash: defined.hash, file: "", weak: false, hidden: false)
+              } else if case let defined = table.definedVersionKey(versionIndex), defined.id >= 0 {
+                wanted = SymbolTable.VersionKey(id: defined.id, hash: defined.hash, hidden: false)
               }
             }
             bound = SymbolChecker.lookup(
