@@ -1,5 +1,5 @@
 // The C helpers of elfdyn that are not libelf: what Swift's Glibc module does not declare
-// (copy_file_range, sync_file_range, sched_getaffinity, getauxval, the glibc version, extended attributes), cpuid for the x86-64 level
+// (copy_file_range, sync_file_range, sched_getaffinity, getauxval, mallopt, the glibc version, extended attributes), cpuid for the x86-64 level
 // glibc-hwcaps uses, and libsupc++'s C++ demangler. Used only by Sources/ElfTool/Platform.
 #ifndef ELFDYN_CSYSTEM_H
 #define ELFDYN_CSYSTEM_H
