@@ -158,18 +158,26 @@ struct TreeRequest {
     var finder: MissingLibraryFinder?
     var status: Int32 = 0
     var output = BufferedOutput()
+    // What goes before an input's text tree (a blank line) or list (its name, with several).
+    func heading(_ number: Int, _ file: String) {
+      if flat {
+        if files.count > 1 { output.write("\(file):\n") }
+      } else if format == .text && number > 0 {
+        output.write("\n")
+      }
+    }
+    // An input's dlopen warnings on stderr, after what came before them on stdout.
+    func warn(_ warnings: [String]) {
+      if !warnings.isEmpty { output.flush() }
+      for warning in warnings { printError(warning) }
+    }
     for (number, file) in files.enumerated() {
       let graph: LoadGraph
       switch prepared[number] {
       case .rendered(let bytes, let failed, let warnings):
-        if flat {
-          output.write("\(file):\n")
-        } else if number > 0 {
-          output.write("\n")
-        }
+        heading(number, file)
         output.write(bytes: bytes)
-        if !warnings.isEmpty { output.flush() }
-        for warning in warnings { printError(warning) }
+        warn(warnings)
         if failed && status == 0 { status = 1 }
         continue
       case .pending(.success(let value)): graph = value
@@ -200,21 +208,17 @@ struct TreeRequest {
         }
       }
       let renderer = TreeRenderer(graph: graph, hints: hintTexts)
+      heading(number, file)
       if flat {
-        if files.count > 1 { output.write("\(file):\n") }
         output.write(renderer.flat())
       } else {
         switch format {
         case .json: documents.append(renderer.json())
         case .dot: output.write(renderer.dot())
-        case .text:
-          if number > 0 { output.write("\n") }
-          output.write(bytes: renderer.textBytes(options))
+        case .text: output.write(bytes: renderer.textBytes(options))
         }
       }
-      let warnings = Self.dlopenWarnings(graph)
-      if !warnings.isEmpty { output.flush() }
-      for warning in warnings { printError(warning) }
+      warn(Self.dlopenWarnings(graph))
       // A missing `required` dlopen dependency fails like a missing DT_NEEDED; a missing
       // `recommended` or `suggested` one is only shown.
       if (!graph.allFound || graph.missingRequiredDlopen) && status == 0 { status = 1 }

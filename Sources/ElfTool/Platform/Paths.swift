@@ -87,10 +87,8 @@ enum Paths {
   }
 
   static func readLink(_ path: String) -> String? {
-    var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-    let count = readlink(path, &buffer, buffer.count - 1)
-    guard count > 0 else { return nil }
-    return String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    if case .link(let target) = linkState(path) { return target }
+    return nil
   }
 }
 

@@ -439,17 +439,8 @@ public final class SymbolChecker: Sendable {
   }
 
   /// _dl_lookup_symbol_x over the scope: the index (in scope) of the object whose definition the
-  /// loader would bind the reference to, nil when none.
-  static func lookup(
-    _ name: UnsafeRawBufferPointer, hash: UInt32, version: SymbolTable.VersionKey?, typeClass: RelocationClass,
-    filters: [LookupFilter], views: [SymbolTable.View], tables: [SymbolTable?], skip: Int?, acceptsIFunc: Bool = true
-  ) -> Int? {
-    lookup(
-      name, hash: hash, version: version, typeClass: typeClass, filters: filters, views: views,
-      tables: tables.map { $0.map(Unmanaged.passUnretained) }, skip: skip, acceptsIFunc: acceptsIFunc)
-  }
-
-  /// `lookup` over tables the caller keeps alive, read without retaining them.
+  /// loader would bind the reference to, nil when none. `tables` are the scope's symbol tables,
+  /// kept alive by the caller and read without retaining them (`Unmanaged.passUnretained`).
   static func lookup(
     _ name: UnsafeRawBufferPointer, hash: UInt32, version: SymbolTable.VersionKey?, typeClass: RelocationClass,
     filters: [LookupFilter], views: [SymbolTable.View], tables: [Unmanaged<SymbolTable>?], skip: Int?,

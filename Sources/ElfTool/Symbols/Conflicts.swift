@@ -366,6 +366,7 @@ public final class ConflictFinder: Sendable {
       var views: [SymbolTable.View] = []
       for (index, table) in tables.enumerated() { views.append(table?.view(over: buffers[index]) ?? .empty) }
       let filters: [LookupFilter] = tables.indices.map { tables[$0] == nil ? .rejectingAll : views[$0].filter }
+      let unretainedTables = tables.map { $0.map(Unmanaged.passUnretained) }
       for (position, table) in tables.enumerated() {
         guard let table, let file = scope[position].file, let rules = RelocationRules.forMachine(file.identity) else {
           continue
@@ -407,7 +408,7 @@ public final class ConflictFinder: Sendable {
             }
             bound = SymbolChecker.lookup(
               bytes, hash: GnuHashTable.hash(bytes), version: wanted, typeClass: typeClass, filters: filters,
-              views: views, tables: tables, skip: typeClass == .copy ? executable : nil)
+              views: views, tables: unretainedTables, skip: typeClass == .copy ? executable : nil)
           }
           byName[name, default: []].append((position, bound))
         }
@@ -422,7 +423,7 @@ public final class ConflictFinder: Sendable {
           let buffer = UnsafeRawBufferPointer(raw)
           return SymbolChecker.lookup(
             buffer, hash: GnuHashTable.hash(buffer), version: nil, typeClass: copied ? .copy : .other,
-            filters: filters, views: views, tables: tables, skip: copied ? executable : nil)
+            filters: filters, views: views, tables: unretainedTables, skip: copied ? executable : nil)
         }
         unversioned[name] = found
       }
