@@ -25,11 +25,15 @@ func libelfMessage() -> String {
   return "unknown libelf error"
 }
 
-/// An open ELF file read through libelf with pread (`ELF_C_READ`): libelf reads only the parts
-/// asked for. The descriptor stays open until `finishReading()`, so thousands of images can exist
-/// at once. Used for the ELF header, the program and section headers and small ranges of bytes.
-/// (Not `ELF_C_READ_MMAP`: measured on sourcekit-lsp's 60 libraries, a mapping per file saves 430
-/// of 900 system calls but costs 250 page faults, and `tree` took 1.26 times as long.)
+/// An open ELF file. What every command needs (the ELF header, the program headers and small
+/// ranges of bytes: the dynamic section, its strings, notes) is read with pread(2): the first page
+/// in one read, which holds the ELF and program headers and usually the notes, and one read per
+/// further range. libelf is opened on the file (elf_begin, `ELF_C_READ`) only when section headers
+/// are asked for. The descriptor stays open until `finishReading()`, so thousands of images can
+/// exist at once.
+/// (Measured on sourcekit-lsp's 60 libraries: libelf's elf_begin for every file cost an fcntl, an
+/// fstat and a separate read of the ELF header and of the program headers, 4 of its 11 system calls,
+/// and a zeroed 7 KB section array; `ELF_C_READ_MMAP` saved system calls but cost 250 page faults.)
 final class ElfImage {
   let path: String
   let fileSize: UInt64
@@ -39,14 +43,21 @@ final class ElfImage {
   /// Size and modification time besides: a file replaced in between is not mistaken for the same
   /// one even when the new one reuses the inode.
   let stamp: FileStamp
-  private let handle: ElfHandle
+  /// The first bytes of the file (up to a page), or all of an image made from memory.
+  private let head: UnsafeMutableRawBufferPointer
+  /// Whether `head` holds the whole file (an image made from memory).
+  private let headIsWholeFile: Bool
   private var descriptor: Int32
   /// Whether `descriptor` is this image's to close.
   private let ownsDescriptor: Bool
-  /// The bytes of an image made from memory (elf_memory reads them in place).
-  private let memory: UnsafeMutableRawBufferPointer?
+  /// libelf's handle, made on first use (section headers).
+  private var handle: ElfHandle?
 
-  /// open(2) and fstat(2), then elf_begin. Errors say whether the file is missing, not ELF, or broken.
+  /// How much of the file is read first: a page holds the ELF header, the program headers and,
+  /// in files from the usual linkers, the notes and PT_INTERP.
+  private static let headSize = 4096
+
+  /// open(2) and fstat(2), then the first page. Errors say whether the file is missing, not ELF, or broken.
   convenience init(path: String) throws(ElfError) {
     let fd = try openFile(path)
     do {
@@ -77,85 +88,68 @@ final class ElfImage {
     fileSize = status.size
     fileID = status.stamp.id
     stamp = status.stamp
-    memory = nil
-    guard libelfInitialized else { throw ElfError(path, .io(errno: 0), "libelf could not be initialised") }
-    // libelf reads the ELF header itself; the first bytes are read separately only when it does
-    // not see an ELF file, to say precisely what the file is (glibc's open_verify messages).
-    guard let elf = elf_begin(fd, ELF_C_READ, nil) else {
-      _ = try Self.identity(fd: fd, path: path)
-      throw ElfError(path, .malformed, "libelf cannot read it: \(libelfMessage())")
-    }
+    // A full page whatever fstat says, as the loader reads the header: a file that cannot be read
+    // (/proc/self/mem) says so rather than seeming empty.
+    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.headSize, alignment: 16)
     do {
-      identity = try Self.identity(elf, path: path, fileSize: fileSize) { () throws(ElfError) in
-        try readHead(fd, count: 64, path: path)
-      }
+      let read = try preadInto(fd, buffer, count: Self.headSize, at: 0, path: path, what: "cannot read file data")
+      // Never more than the size the checks use (a file that grew since fstat).
+      let kept = Int(min(UInt64(read), status.size))
+      identity = try Self.identity(UnsafeRawBufferPointer(rebasing: buffer[..<kept]), path: path, fileSize: status.size)
+      head = UnsafeMutableRawBufferPointer(rebasing: buffer[..<kept])
     } catch {
-      elf_end(elf)
+      buffer.deallocate()
       throw error
     }
-    handle = ElfHandle(raw: elf)
+    headIsWholeFile = false
     descriptor = fd
     self.ownsDescriptor = ownsDescriptor
   }
 
-  /// An image of bytes in memory (elf_memory); `name` stands for the path in messages.
+  /// An image of bytes in memory; `name` stands for the path in messages.
   init(bytes: [UInt8], name: String) throws(ElfError) {
     path = name
     fileSize = UInt64(bytes.count)
     fileID = FileID(device: 0, inode: 0)
     stamp = FileStamp(id: fileID, size: fileSize, seconds: 0, nanoseconds: 0)
-    guard libelfInitialized else { throw ElfError(name, .io(errno: 0), "libelf could not be initialised") }
     let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: max(bytes.count, 1), alignment: 16)
     copy.copyBytes(from: bytes)
-    guard let base = copy.baseAddress,
-      let elf = elf_memory(base.assumingMemoryBound(to: CChar.self), bytes.count)
-    else {
-      copy.deallocate()
-      _ = try ElfIdentity.decode(Array(bytes.prefix(64)), path: name)
-      throw ElfError(name, .malformed, "libelf cannot read it: \(libelfMessage())")
-    }
+    let whole = UnsafeMutableRawBufferPointer(rebasing: copy[..<bytes.count])
     do {
-      identity = try Self.identity(elf, path: name, fileSize: fileSize) { Array(bytes.prefix(64)) }
+      identity = try Self.identity(UnsafeRawBufferPointer(whole), path: name, fileSize: fileSize)
     } catch {
-      elf_end(elf)
       copy.deallocate()
       throw error
     }
-    memory = copy
-    handle = ElfHandle(raw: elf)
+    head = whole
+    headIsWholeFile = true
     descriptor = -1
     ownsDescriptor = false
   }
 
   deinit {
-    elf_end(handle.raw)
+    if let handle { elf_end(handle.raw) }
     if ownsDescriptor && descriptor >= 0 { close(descriptor) }
-    memory?.deallocate()
+    head.baseAddress?.deallocate()
   }
 
-  /// elf_kind and gelf_getehdr: the identity of an ELF file libelf accepted. When libelf rejects
-  /// it, the first bytes (`head`) say precisely what the file is.
-  private static func identity(
-    _ elf: OpaquePointer, path: String, fileSize: UInt64, head: () throws(ElfError) -> [UInt8]
-  ) throws(ElfError) -> ElfIdentity {
-    var ehdr = GElf_Ehdr()
-    guard elf_kind(elf) == ELF_K_ELF, gelf_getehdr(elf, &ehdr) != nil else {
-      let message = libelfMessage()
-      _ = try ElfIdentity.decode(try head(), path: path)
-      throw ElfError(path, .malformed, "libelf cannot read it: \(message)")
+  /// The identity from the ELF header at the start of `head`, with the loader's messages for a
+  /// file that is too short, not ELF, or of an unknown class or byte order.
+  private static func identity(_ head: UnsafeRawBufferPointer, path: String, fileSize: UInt64) throws(ElfError)
+    -> ElfIdentity
+  {
+    let identity = try ElfIdentity.decode(Array(head.prefix(64)), path: path)
+    // glibc's open_verify (and libelf) take only EV_CURRENT in e_ident[EI_VERSION].
+    guard head.count > 6, head[6] == 1 else {
+      throw ElfError(path, .malformed, "ELF file version ident does not match current one")
     }
-    guard let elfClass = ElfClass(rawValue: ehdr.e_ident.4), let order = ByteOrder(rawValue: ehdr.e_ident.5) else {
-      throw ElfError(path, .malformed, "invalid class or byte order in e_ident")
-    }
-    guard fileSize >= UInt64(ElfIdentity.headerSize(elfClass)) else {
+    guard fileSize >= UInt64(ElfIdentity.headerSize(identity.elfClass)) else {
       throw ElfError(path, .notELF, "file too short (\(fileSize) bytes)")
     }
-    return ElfIdentity(
-      elfClass: elfClass, byteOrder: order, osABI: ehdr.e_ident.7, abiVersion: ehdr.e_ident.8,
-      type: ObjectType(ehdr.e_type), machine: Machine(rawValue: ehdr.e_machine), flags: ehdr.e_flags)
+    return identity
   }
 
-  /// The identity from the first bytes of the file, read by hand: for files libelf will not read,
+  /// The identity of the file at `path` from its first bytes, read by hand: for files libelf will not read,
   /// so that a candidate of another class is still recognised (and skipped) and a file that is not
   /// ELF gets the loader's message.
   static func identity(fd: Int32, path: String) throws(ElfError) -> ElfIdentity {
@@ -169,53 +163,121 @@ final class ElfImage {
     return try? identity(fd: fd, path: path)  // not ELF: no identity, by definition
   }
 
-  /// Tells libelf the descriptor is done with (elf_cntl ELF_C_FDDONE) and closes it. Headers read
-  /// before stay valid; new reads fail.
+  /// libelf's handle on the file (elf_begin, or elf_memory for an image made from memory), made
+  /// on first use.
+  private func libelf() throws(ElfError) -> OpaquePointer {
+    if let handle { return handle.raw }
+    guard libelfInitialized else { throw ElfError(path, .io(errno: 0), "libelf could not be initialised") }
+    let elf: OpaquePointer?
+    if headIsWholeFile {
+      elf = head.baseAddress.flatMap { elf_memory($0.assumingMemoryBound(to: CChar.self), head.count) }
+    } else {
+      guard descriptor >= 0 else {
+        throw ElfError(path, .io(errno: EBADF), "the file was closed before its section headers were read")
+      }
+      elf = elf_begin(descriptor, ELF_C_READ, nil)
+    }
+    guard let elf, elf_kind(elf) == ELF_K_ELF else {
+      if let elf { elf_end(elf) }
+      throw ElfError(path, .malformed, "libelf cannot read it: \(libelfMessage())")
+    }
+    handle = ElfHandle(raw: elf)
+    return elf
+  }
+
+  /// Closes the descriptor (after elf_cntl ELF_C_FDDONE when libelf has it). Headers read before
+  /// stay valid; new reads fail.
   func finishReading() {
     guard descriptor >= 0 else { return }
-    _ = elf_cntl(handle.raw, ELF_C_FDDONE)
+    if let handle { _ = elf_cntl(handle.raw, ELF_C_FDDONE) }
     if ownsDescriptor { close(descriptor) }
     descriptor = -1
   }
 
-  /// elf_getphdrnum and gelf_getphdr for each entry.
+  /// The program headers, decoded from the ELF header's e_phoff, e_phentsize and e_phnum (with
+  /// PN_XNUM, the count is section 0's sh_info, as elf_getphdrnum reads it).
   func programHeaders() throws(ElfError) -> [ProgramHeader] {
-    var count = 0
-    guard elf_getphdrnum(handle.raw, &count) == 0 else {
-      throw ElfError(path, .malformed, "the program header table cannot be read: \(libelfMessage())")
-    }
-    var result: [ProgramHeader] = []
-    result.reserveCapacity(count)
-    var phdr = GElf_Phdr()
-    for index in 0..<count {
-      guard gelf_getphdr(handle.raw, Int32(clamping: index), &phdr) != nil else {
-        throw ElfError(path, .malformed, "program header \(index) cannot be read: \(libelfMessage())")
+    let elfClass = identity.elfClass
+    let is64 = elfClass == .elf64
+    let fields: (phoff: UInt64, phentsize: UInt16, phnum: UInt16, shoff: UInt64)? =
+      withHead { reader in
+        guard let phoff = reader.word(is64 ? 0x20 : 0x1c, elfClass),
+          let shoff = reader.word(is64 ? 0x28 : 0x20, elfClass),
+          let phentsize = reader.u16(is64 ? 0x36 : 0x2a), let phnum = reader.u16(is64 ? 0x38 : 0x2c)
+        else { return nil }
+        return (phoff, phentsize, phnum, shoff)
       }
-      result.append(
-        ProgramHeader(
-          type: SegmentType(rawValue: phdr.p_type), flags: SegmentFlags(rawValue: phdr.p_flags), offset: phdr.p_offset,
-          vaddr: phdr.p_vaddr, paddr: phdr.p_paddr, filesz: phdr.p_filesz, memsz: phdr.p_memsz, align: phdr.p_align))
+    guard let fields else { throw ElfError(path, .malformed, "the ELF header is cut short") }
+    var count = UInt64(fields.phnum)
+    if fields.phnum == UInt16(ElfHeaderLayout.extendedCount), fields.shoff != 0 {
+      // sh_info of section 0.
+      let infoOffset: UInt64 = is64 ? 0x2c : 0x1c
+      count = try withBytes(offset: fields.shoff, size: infoOffset + 4, what: "section header 0 (for PN_XNUM)") {
+        UInt64(ByteReader($0, order: identity.byteOrder).u32(Int(infoOffset)) ?? 0)
+      }
     }
-    return result
+    guard count > 0 else { return [] }
+    let entrySize: UInt64 = is64 ? 56 : 32
+    guard UInt64(fields.phentsize) == entrySize else {
+      throw ElfError(
+        path, .malformed,
+        "the program header table cannot be read: e_phentsize is \(fields.phentsize), not \(entrySize)")
+    }
+    return try withBytes(offset: fields.phoff, size: count * entrySize, what: "the program header table") { bytes in
+      let reader = ByteReader(bytes, order: identity.byteOrder)
+      var result: [ProgramHeader] = []
+      result.reserveCapacity(Int(count))
+      for index in 0..<Int(count) {
+        let at = index * Int(entrySize)
+        // [at, at+entrySize) lies in the bytes: their size is count * entrySize.
+        if is64 {
+          result.append(
+            ProgramHeader(
+              type: SegmentType(rawValue: reader.unchecked(at, as: UInt32.self)),
+              flags: SegmentFlags(rawValue: reader.unchecked(at + 4, as: UInt32.self)),
+              offset: reader.unchecked(at + 8, as: UInt64.self), vaddr: reader.unchecked(at + 16, as: UInt64.self),
+              paddr: reader.unchecked(at + 24, as: UInt64.self), filesz: reader.unchecked(at + 32, as: UInt64.self),
+              memsz: reader.unchecked(at + 40, as: UInt64.self), align: reader.unchecked(at + 48, as: UInt64.self)))
+        } else {
+          result.append(
+            ProgramHeader(
+              type: SegmentType(rawValue: reader.unchecked(at, as: UInt32.self)),
+              flags: SegmentFlags(rawValue: reader.unchecked(at + 24, as: UInt32.self)),
+              offset: UInt64(reader.unchecked(at + 4, as: UInt32.self)),
+              vaddr: UInt64(reader.unchecked(at + 8, as: UInt32.self)),
+              paddr: UInt64(reader.unchecked(at + 12, as: UInt32.self)),
+              filesz: UInt64(reader.unchecked(at + 16, as: UInt32.self)),
+              memsz: UInt64(reader.unchecked(at + 20, as: UInt32.self)),
+              align: UInt64(reader.unchecked(at + 28, as: UInt32.self))))
+        }
+      }
+      return result
+    }
+  }
+
+  /// Lends `body` a reader over the first bytes of the file.
+  private func withHead<R>(_ body: (ByteReader) -> R) -> R {
+    body(ByteReader(UnsafeRawBufferPointer(head), order: identity.byteOrder))
   }
 
   /// gelf_getehdr, elf_getphdrnum, elf_getshdrnum and elf_getshdrstrndx.
   func headerLayout() throws(ElfError) -> ElfHeaderLayout {
+    let elf = try libelf()
     var ehdr = GElf_Ehdr()
-    guard gelf_getehdr(handle.raw, &ehdr) != nil else {
+    guard gelf_getehdr(elf, &ehdr) != nil else {
       throw ElfError(path, .malformed, "the ELF header cannot be read: \(libelfMessage())")
     }
     var phnum = 0
-    guard elf_getphdrnum(handle.raw, &phnum) == 0 else {
+    guard elf_getphdrnum(elf, &phnum) == 0 else {
       throw ElfError(path, .malformed, "the program header count cannot be read: \(libelfMessage())")
     }
     var shnum = 0
-    guard elf_getshdrnum(handle.raw, &shnum) == 0 else {
+    guard elf_getshdrnum(elf, &shnum) == 0 else {
       throw ElfError(path, .malformed, "the section header count cannot be read: \(libelfMessage())")
     }
     var shstrndx = 0
     // No section name table: names are "", which only the messages use.
-    if shnum > 0, elf_getshdrstrndx(handle.raw, &shstrndx) != 0 { shstrndx = 0 }
+    if shnum > 0, elf_getshdrstrndx(elf, &shstrndx) != 0 { shstrndx = 0 }
     return ElfHeaderLayout(
       type: ObjectType(ehdr.e_type), phoff: ehdr.e_phoff, phentsize: Int(ehdr.e_phentsize),
       rawPhnum: Int(ehdr.e_phnum), phnum: phnum, shoff: ehdr.e_shoff, shentsize: Int(ehdr.e_shentsize),
@@ -226,17 +288,18 @@ final class ElfImage {
   /// Empty for a file without section headers.
   func sectionHeaders() throws(ElfError) -> [SectionHeader] {
     let layout = try headerLayout()
+    let elf = try libelf()
     let count = min(layout.shnum, 1 << 16)
     var result: [SectionHeader] = []
     result.reserveCapacity(count)
     var shdr = GElf_Shdr()
     for index in 0..<count {
-      guard let scn = elf_getscn(handle.raw, index), gelf_getshdr(scn, &shdr) != nil else {
+      guard let scn = elf_getscn(elf, index), gelf_getshdr(scn, &shdr) != nil else {
         throw ElfError(path, .malformed, "section header \(index) cannot be read: \(libelfMessage())")
       }
       var name = ""
       if layout.shstrndx > 0, layout.shstrndx < count,
-        let text = elf_strptr(handle.raw, layout.shstrndx, Int(shdr.sh_name))
+        let text = elf_strptr(elf, layout.shstrndx, Int(shdr.sh_name))
       {
         name = String(cString: text)
       }
@@ -250,8 +313,9 @@ final class ElfImage {
     return result
   }
 
-  /// elf_getdata_rawchunk: lends `body` the `size` bytes at `offset` as they are in the file. The
-  /// range is checked first; the bytes are valid only inside `body`.
+  /// Lends `body` the `size` bytes at `offset` as they are in the file: from the first page when
+  /// they lie in it, else read with pread(2). The range is checked first; the bytes are valid only
+  /// inside `body`.
   func withBytes<R>(
     offset: UInt64, size: UInt64, what: String, _ body: (UnsafeRawBufferPointer) throws(ElfError) -> R
   ) throws(ElfError) -> R {
@@ -261,11 +325,21 @@ final class ElfImage {
         "\(what) at offset \(hex(offset)) with size \(hex(size)) lies outside the file (size \(hex(fileSize)))")
     }
     guard size > 0 else { throw ElfError(path, .malformed, "\(what) is empty") }
-    guard let data = elf_getdata_rawchunk(handle.raw, Int64(offset), Int(size), ELF_T_BYTE),
-      let buffer = data.pointee.d_buf
-    else {
-      throw ElfError(path, .malformed, "\(what) at offset \(hex(offset)) cannot be read: \(libelfMessage())")
+    // In the file, so below fileSize: these fit in Int wherever the file could be read.
+    if offset <= UInt64(head.count), size <= UInt64(head.count) - offset {
+      return try body(UnsafeRawBufferPointer(rebasing: head[Int(offset)..<Int(offset + size)]))
     }
-    return try body(UnsafeRawBufferPointer(start: buffer, count: Int(data.pointee.d_size)))
+    guard descriptor >= 0, size <= UInt64(Int.max) else {
+      throw ElfError(path, .io(errno: EBADF), "\(what) at offset \(hex(offset)) cannot be read: the file is closed")
+    }
+    let count = Int(size)
+    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: count, alignment: 16)
+    defer { buffer.deallocate() }
+    let read = try preadInto(descriptor, buffer, count: count, at: offset, path: path, what: "cannot read \(what)")
+    guard read == count else {
+      throw ElfError(
+        path, .io(errno: 0), "\(what) at offset \(hex(offset)) cannot be read: the file is shorter than it was")
+    }
+    return try body(UnsafeRawBufferPointer(buffer))
   }
 }

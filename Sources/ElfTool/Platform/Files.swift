@@ -82,6 +82,22 @@ func preadAll(_ fd: Int32, count: Int, at offset: UInt64, path: String, what: St
   return Array(buffer[..<done])
 }
 
+/// pread(2) into `buffer` until `count` bytes or the end of the file; returns how many were read.
+func preadInto(
+  _ fd: Int32, _ buffer: UnsafeMutableRawBufferPointer, count: Int, at offset: UInt64, path: String, what: String
+) throws(ElfError) -> Int {
+  let count = min(count, buffer.count)
+  var done = 0
+  while done < count {
+    let n = try valueOrErrno(path, what) {
+      pread(fd, buffer.baseAddress.map { $0 + done }, count - done, off_t(offset) + off_t(done))
+    }
+    if n == 0 { break }
+    done += n
+  }
+  return done
+}
+
 /// pwrite(2) of all of `bytes`.
 func pwriteAll(_ fd: Int32, _ bytes: [UInt8], at offset: UInt64, path: String) throws(ElfError) {
   var done = 0
