@@ -45,8 +45,8 @@ public final class ElfFile: Sendable {
   }
 
   /// Opens and decodes `path`. Throws an `ElfError` whose kind says whether the file is missing,
-  /// not ELF, or broken. libelf reads only the bytes needed, and its handle is released before
-  /// this returns.
+  /// not ELF, or broken. Only the bytes needed are read (the first page, the dynamic section and
+  /// the strings it names), and the file is closed before this returns.
   public convenience init(path: String) throws(ElfError) {
     try self.init(image: try ElfImage(path: path), memory: nil)
   }
