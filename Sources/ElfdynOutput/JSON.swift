@@ -4,30 +4,39 @@ import ElfTool
 public enum JSONWriter {
   /// `string` as a JSON string literal, quotes and escapes included.
   public static func quote(_ string: String) -> String {
-    // Most strings (paths, symbol names) need no escaping: copy them whole.
-    if !string.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
-      return "\"" + string + "\""
-    }
-    var out = "\""
+    var out: [UInt8] = []
     out.reserveCapacity(string.utf8.count + 2)
-    for scalar in string.unicodeScalars {
-      switch scalar {
-      case "\"": out += "\\\""
-      case "\\": out += "\\\\"
-      case "\n": out += "\\n"
-      case "\r": out += "\\r"
-      case "\t": out += "\\t"
-      default:
-        if scalar.value < 0x20 {
-          let hex = String(scalar.value, radix: 16)
-          out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-        } else {
-          out.unicodeScalars.append(scalar)
+    append(string, to: &out)
+    return String(decoding: out, as: UTF8.self)
+  }
+
+  /// Appends `string` as a JSON string literal to `out`: its UTF-8 bytes (a Swift string is valid
+  /// UTF-8) with `"`, `\` and the control characters escaped.
+  static func append(_ string: String, to out: inout [UInt8]) {
+    out.append(UInt8(ascii: "\""))
+    var string = string
+    string.withUTF8 { bytes in
+      var start = 0
+      for (index, byte) in bytes.enumerated()
+      where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index]))
+        start = index + 1
+        out.append(UInt8(ascii: "\\"))
+        switch byte {
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"): out.append(byte)
+        case UInt8(ascii: "\n"): out.append(UInt8(ascii: "n"))
+        case UInt8(ascii: "\r"): out.append(UInt8(ascii: "r"))
+        case UInt8(ascii: "\t"): out.append(UInt8(ascii: "t"))
+        default:
+          let digits = Array("0123456789abcdef".utf8)
+          out.append(contentsOf: [UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0")])
+          out.append(digits[Int(byte >> 4)])
+          out.append(digits[Int(byte & 0xf)])
         }
       }
+      out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start...]))
     }
-    out += "\""
-    return out
+    out.append(UInt8(ascii: "\""))
   }
 }
 
@@ -66,34 +75,38 @@ public indirect enum JSONValue: Sendable {
   }
 
   /// Compact serialisation (one line).
-  public func serialized() -> String {
-    var out = ""
+  public func serialized() -> String { String(decoding: serializedBytes(), as: UTF8.self) }
+
+  /// Compact serialisation (one line) as UTF-8 bytes, what is written to standard output.
+  public func serializedBytes() -> [UInt8] {
+    var out: [UInt8] = []
+    out.reserveCapacity(4096)
     write(into: &out)
     return out
   }
 
-  private func write(into out: inout String) {
+  private func write(into out: inout [UInt8]) {
     switch self {
-    case .string(let s): out += JSONWriter.quote(s)
-    case .number(let n): out += String(n)
-    case .bool(let b): out += b ? "true" : "false"
-    case .null: out += "null"
+    case .string(let s): JSONWriter.append(s, to: &out)
+    case .number(let n): out.append(contentsOf: String(n).utf8)
+    case .bool(let b): out.append(contentsOf: b ? "true".utf8 : "false".utf8)
+    case .null: out.append(contentsOf: "null".utf8)
     case .array(let items):
-      out += "["
+      out.append(UInt8(ascii: "["))
       for (i, item) in items.enumerated() {
-        if i > 0 { out += "," }
+        if i > 0 { out.append(UInt8(ascii: ",")) }
         item.write(into: &out)
       }
-      out += "]"
+      out.append(UInt8(ascii: "]"))
     case .object(let fields):
-      out += "{"
+      out.append(UInt8(ascii: "{"))
       for (i, (key, value)) in fields.enumerated() {
-        if i > 0 { out += "," }
-        out += JSONWriter.quote(key)
-        out += ":"
+        if i > 0 { out.append(UInt8(ascii: ",")) }
+        JSONWriter.append(key, to: &out)
+        out.append(UInt8(ascii: ":"))
         value.write(into: &out)
       }
-      out += "}"
+      out.append(UInt8(ascii: "}"))
     }
   }
 }

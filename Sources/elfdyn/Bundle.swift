@@ -117,7 +117,7 @@ struct Bundle: ParsableCommand {
     request.environment = currentEnvironment()
     let outcome = try Bundler(request: request).run()
     switch format {
-    case .json: write(BundleRenderer.json(outcome).serialized() + "\n")
+    case .json: writeJSON(BundleRenderer.json(outcome))
     case .text:
       let text = BundleRenderer.text(outcome, style: Style(enabled: color.enabled()))
       if outcome.status == .failed { writeAll(2, text) } else { write(text) }

@@ -116,7 +116,7 @@ struct CheckRequest {
       return path
     }
     switch format {
-    case .json: write(renderer.json().serialized() + "\n")
+    case .json: writeJSON(renderer.json())
     case .text:
       write(renderer.text(style: Style(enabled: color.enabled()), showClean: inputs.count == 1, verbose: verbose))
       if inputs.count > 1 {

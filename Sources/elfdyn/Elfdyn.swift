@@ -120,11 +120,18 @@ func collect<T>(_ outcomes: [Result<T, ElfError>]) -> (results: [T], failed: Boo
 /// Writes the one JSON document of a run, `{"results": [...]}`: the same shape for one input or
 /// many.
 func writeResultsDocument(_ results: [JSONValue]) {
-  write(JSONValue.object([("results", .array(results))]).serialized() + "\n")
+  writeJSON(JSONValue.object([("results", .array(results))]))
 }
 
 /// Writes to standard output without Foundation, in as few calls as possible.
 func write(_ text: String) { writeAll(1, text) }
+
+/// Writes a JSON document and a newline to standard output.
+func writeJSON(_ value: JSONValue) {
+  var bytes = value.serializedBytes()
+  bytes.append(10)
+  writeBytes(bytes)
+}
 
 /// Writes UTF-8 bytes to standard output.
 func writeBytes(_ bytes: [UInt8]) { bytes.withUnsafeBytes { writeRaw(1, $0) } }

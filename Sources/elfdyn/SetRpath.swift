@@ -178,7 +178,7 @@ struct SetRpath: ParsableCommand {
         if outcome.status == .failed { writeAll(2, text) } else { write(text) }
       }
     }
-    if format == .json { write(SetRpathRenderer.json(outcomes).serialized() + "\n") }
+    if format == .json { writeJSON(SetRpathRenderer.json(outcomes)) }
     let status = ElfTool.SetRpath.exitStatus(outcomes)
     if status != 0 { throw ExitCode(status) }
   }

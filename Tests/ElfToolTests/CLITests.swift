@@ -48,6 +48,28 @@ import Testing
     #expect(missing.stdout.contains("\tlibgreet.so => not found\n"))
   }
 
+  /// JSON output escapes what a path may hold: every control character, quotes, backslashes, DEL
+  /// and non-ASCII text come back exactly from a JSON parser, in the short forms where JSON has them.
+  @Test func jsonEscapesEveryCharacterAPathMayHold() throws {
+    let root = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: root) }
+    var name = "q\"b\\d\u{7f}é𝄞"
+    for code in 1..<0x20 { name.unicodeScalars.append(Unicode.Scalar(UInt8(code))) }
+    let directory = root + "/" + name
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    let program = directory + "/prog"
+    try FileManager.default.copyItem(atPath: "/bin/true", toPath: program)
+    let (tree, run) = try treeJSON(program)
+    #expect(run.status == 0, "\(run.stderr)")
+    #expect(tree.path == program)
+    #expect(run.stdout.contains(#"q\"b\\d"#))
+    #expect(run.stdout.contains(#"\u0001\u0002"#))
+    #expect(run.stdout.contains(#"\t\n\u000b\u000c\r"#))
+    #expect(run.stdout.contains(#"\u001f"#))
+    let check = try CheckDocument.decode(try elfdyn(["check-undefined", "--format", "json", program]))
+    #expect(check.results.first?.path == program)
+  }
+
   @Test func jsonFollowsTheContract() throws {
     let demo = try Self.demo()
     let (tree, _) = try treeJSON(demo.app, arguments: ["-L", demo.deps])
