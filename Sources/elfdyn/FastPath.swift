@@ -6,12 +6,17 @@ import ElfTool
   import Musl
 #endif
 
-/// The invocations scripts make over and over, recognised without ArgumentParser's reflection-based
-/// parse (about 1 ms of start-up): `elfdyn tree [--flat | --format F | --all]... FILE...` and
-/// `elfdyn check-undefined FILE...`. Anything else (another option, `--`, a repeated or
-/// conflicting option) is left to ArgumentParser, which then builds the same request.
+/// `elfdyn tree` and `elfdyn check-undefined` with any of their options, recognised without
+/// ArgumentParser: its reflection-based parse of the whole command tree costs about 13 million
+/// instructions (4 ms here, three times a whole `tree` of a program with a few libraries), most of
+/// it the Swift runtime scanning the executable's 3,800 protocol conformance records for each type
+/// it casts. The hand parse below takes the plain spellings (`--name value`, `--name=value`, `-L
+/// dir`, `-v`, flags) and builds the same request the parsed command's `run()` builds. Anything
+/// else (`--`, `-h`, an unknown, repeated or malformed option, a value that is not one of the
+/// choices, a file name starting with `-`) is left to ArgumentParser, which then reports it or
+/// builds the request itself.
 enum FastPath {
-  /// Runs and exits when `arguments` is one of the plain invocations; returns otherwise.
+  /// Runs and exits when `arguments` is an invocation the hand parse takes; returns otherwise.
   static func run(_ arguments: [String]) {
     if let request = TreeRequest.plainInvocation(arguments) { request.execute() }
     if let request = CheckRequest.plainInvocation(arguments) {
@@ -25,45 +30,170 @@ enum FastPath {
   }
 }
 
-extension TreeRequest {
-  /// `elfdyn tree [--flat | --format text|json|dot | --all]... FILE...`, the invocations scripts
-  /// make over and over, recognised without ArgumentParser's reflection-based parse (about 1 ms
-  /// of start-up). Anything else (another option, `--`, a repeated or conflicting option) is left
-  /// to ArgumentParser, which then builds the same request.
-  static func plainInvocation(_ arguments: [String]) -> TreeRequest? {
-    guard arguments.count >= 3, arguments[1] == "tree" else { return nil }
-    var request = TreeRequest(files: [])
-    var seenFormat = false
-    var index = 2
-    while index < arguments.count {
+/// The arguments after the subcommand, split into files, flags and option values by the grammar
+/// ArgumentParser accepts for them; nil for anything outside the plain forms.
+struct PlainArguments {
+  var files: [String] = []
+  private var flags: Set<String> = []
+  private var values: [String: [String]] = [:]
+
+  /// `flags` and `options` map every spelling to the long name; `repeatable` lists the options
+  /// that may be given more than once (arrays); a flag or another option given twice is left to
+  /// the parser.
+  init?(_ arguments: ArraySlice<String>, flags: [String: String], options: [String: String], repeatable: Set<String>) {
+    var index = arguments.startIndex
+    while index < arguments.endIndex {
       let argument = arguments[index]
       index += 1
-      switch argument {
-      case "--flat" where !request.flat: request.flat = true
-      case "--all" where !request.all: request.all = true
-      case "--format" where !seenFormat && index < arguments.count:
-        guard let format = TreeFormat(rawValue: arguments[index]) else { return nil }
-        request.format = format
-        seenFormat = true
-        index += 1
-      default:
-        guard !argument.isEmpty, !argument.hasPrefix("-") else { return nil }
-        request.files.append(argument)
+      guard argument.hasPrefix("-") else {
+        guard !argument.isEmpty else { return nil }
+        files.append(argument)
+        continue
+      }
+      var name = argument
+      var attached: String?
+      if argument.hasPrefix("--"), let equals = argument.firstIndex(of: "=") {
+        name = String(argument[..<equals])
+        attached = String(argument[argument.index(after: equals)...])
+      }
+      if let flag = flags[name], attached == nil {
+        guard !self.flags.contains(flag) else { return nil }
+        self.flags.insert(flag)
+      } else if let option = options[name] {
+        let value: String
+        if let attached {
+          value = attached
+        } else {
+          guard index < arguments.endIndex else { return nil }
+          value = arguments[index]
+          index += 1
+        }
+        guard !value.isEmpty, !value.hasPrefix("-") else { return nil }
+        guard repeatable.contains(option) || values[option] == nil else { return nil }
+        values[option, default: []].append(value)
+      } else {
+        return nil
       }
     }
-    // --flat is its own format: with --format it is a usage error, which ArgumentParser reports.
-    guard !request.files.isEmpty, !(request.flat && seenFormat) else { return nil }
+  }
+
+  func has(_ flag: String) -> Bool { flags.contains(flag) }
+  func value(_ option: String) -> String? { values[option]?.first }
+  func list(_ option: String) -> [String] { values[option] ?? [] }
+
+  /// `value(option)` converted by `convert`: nil (no option) is fine, a value that does not
+  /// convert makes the whole parse fail (`.failed`), for the parser to report.
+  func converted<T>(_ option: String, _ convert: (String) -> T?) -> Converted<T> {
+    guard let text = value(option) else { return .absent }
+    guard let result = convert(text) else { return .failed }
+    return .value(result)
+  }
+
+  enum Converted<T> {
+    case absent, failed
+    case value(T)
+  }
+
+  /// The search options every resolving command shares (SearchOptions), nil when --root is not a
+  /// directory or --loader not a known loader (the parser says so).
+  var search: ResolveOptions? {
+    var loader: LoaderModel.Kind?
+    switch converted("--loader", LoaderModel.Kind.init(rawValue:)) {
+    case .failed: return nil
+    case .value(let kind): loader = kind
+    case .absent: break
+    }
+    let root = value("--root")
+    if let root, !SearchOptions.isDirectory(root) { return nil }
+    return SearchOptions.resolveOptions(
+      libraryPath: list("--library-path"), preload: list("--preload"), root: root, loader: loader)
+  }
+
+  static let searchOptions = [
+    "-L": "--library-path", "--library-path": "--library-path", "--preload": "--preload", "--root": "--root",
+    "--loader": "--loader",
+  ]
+  static let searchRepeatable: Set<String> = ["--library-path", "--preload"]
+}
+
+extension TreeRequest {
+  /// `elfdyn tree [OPTION]... [FILE]...` in the plain forms; nil for anything else, which goes
+  /// to ArgumentParser.
+  static func plainInvocation(_ arguments: [String]) -> TreeRequest? {
+    guard arguments.count >= 2, arguments[1] == "tree" else { return nil }
+    let options = PlainArguments.searchOptions.merging([
+      "--profile": "--profile", "--format": "--format", "--depth": "--depth", "--color": "--color",
+    ]) { first, _ in first }
+    guard
+      let parsed = PlainArguments(
+        arguments.dropFirst(2), flags: ["--flat": "--flat", "--all": "--all", "--no-dlopen": "--no-dlopen"],
+        options: options, repeatable: PlainArguments.searchRepeatable),
+      let search = parsed.search
+    else { return nil }
+    var request = TreeRequest(files: parsed.files)
+    request.flat = parsed.has("--flat")
+    request.all = parsed.has("--all")
+    request.dlopen = !parsed.has("--no-dlopen")
+    request.profile = parsed.value("--profile")
+    request.search = search
+    switch parsed.converted("--format", TreeFormat.init(rawValue:)) {
+    case .failed: return nil
+    case .value(let format):
+      // --flat is its own format: with --format it is a usage error, which ArgumentParser reports.
+      guard !request.flat else { return nil }
+      request.format = format
+    case .absent: break
+    }
+    switch parsed.converted("--depth", { Int($0) }) {
+    case .failed: return nil
+    case .value(let depth):
+      guard depth >= 0 else { return nil }
+      request.depth = depth
+    case .absent: break
+    }
+    switch parsed.converted("--color", ColorChoice.init(rawValue:)) {
+    case .failed: return nil
+    case .value(let color): request.color = color
+    case .absent: break
+    }
     return request
   }
 }
 
 extension CheckRequest {
-  /// `elfdyn check-undefined FILE...` with no options, recognised without ArgumentParser's
-  /// reflection-based parse: the same request with every default.
+  /// `elfdyn check-undefined [OPTION]... [FILE]...` in the plain forms; nil for anything else,
+  /// which goes to ArgumentParser.
   static func plainInvocation(_ arguments: [String]) -> CheckRequest? {
-    guard arguments.count >= 3, arguments[1] == "check-undefined" else { return nil }
-    let files = Array(arguments[2...])
-    guard files.allSatisfy({ !$0.isEmpty && !$0.hasPrefix("-") }) else { return nil }
-    return CheckRequest(files: files)
+    guard arguments.count >= 2, arguments[1] == "check-undefined" else { return nil }
+    let options = PlainArguments.searchOptions.merging([
+      "--format": "--format", "--host": "--host", "--archives": "--archives", "--profile": "--profile",
+      "--color": "--color",
+    ]) { first, _ in first }
+    guard
+      let parsed = PlainArguments(
+        arguments.dropFirst(2),
+        flags: ["--strict": "--strict", "--unused": "--unused", "-v": "--verbose", "--verbose": "--verbose"],
+        options: options, repeatable: PlainArguments.searchRepeatable.union(["--archives"])),
+      let search = parsed.search
+    else { return nil }
+    var request = CheckRequest(files: parsed.files)
+    request.strict = parsed.has("--strict")
+    request.unused = parsed.has("--unused")
+    request.verbose = parsed.has("--verbose")
+    request.host = parsed.value("--host")
+    request.archives = parsed.list("--archives")
+    request.profile = parsed.value("--profile")
+    request.search = search
+    switch parsed.converted("--format", CheckFormat.init(rawValue:)) {
+    case .failed: return nil
+    case .value(let format): request.format = format
+    case .absent: break
+    }
+    switch parsed.converted("--color", ColorChoice.init(rawValue:)) {
+    case .failed: return nil
+    case .value(let color): request.color = color
+    case .absent: break
+    }
+    return request
   }
 }
