@@ -81,27 +81,23 @@ struct PlainArguments {
   func value(_ option: String) -> String? { values[option]?.first }
   func list(_ option: String) -> [String] { values[option] ?? [] }
 
-  /// `value(option)` converted by `convert`: nil (no option) is fine, a value that does not
-  /// convert makes the whole parse fail (`.failed`), for the parser to report.
-  func converted<T>(_ option: String, _ convert: (String) -> T?) -> Converted<T> {
-    guard let text = value(option) else { return .absent }
-    guard let result = convert(text) else { return .failed }
-    return .value(result)
-  }
-
-  enum Converted<T> {
-    case absent, failed
-    case value(T)
+  /// Sets `target` to the option's value converted by `convert` when the option is given; false
+  /// when the value does not convert (the parser then reports it). Not for an optional target:
+  /// a failed conversion would be taken for the value nil.
+  func assign<T>(_ option: String, _ convert: (String) -> T?, to target: inout T) -> Bool {
+    guard let text = value(option) else { return true }
+    guard let result = convert(text) else { return false }
+    target = result
+    return true
   }
 
   /// The search options every resolving command shares (SearchOptions), nil when --root is not a
   /// directory or --loader not a known loader (the parser says so).
   var search: ResolveOptions? {
     var loader: LoaderModel.Kind?
-    switch converted("--loader", LoaderModel.Kind.init(rawValue:)) {
-    case .failed: return nil
-    case .value(let kind): loader = kind
-    case .absent: break
+    if let text = value("--loader") {
+      guard let kind = LoaderModel.Kind(rawValue: text) else { return nil }
+      loader = kind
     }
     let root = value("--root")
     if let root, !SearchOptions.isDirectory(root) { return nil }
@@ -136,25 +132,14 @@ extension TreeRequest {
     request.dlopen = !parsed.has("--no-dlopen")
     request.profile = parsed.value("--profile")
     request.search = search
-    switch parsed.converted("--format", TreeFormat.init(rawValue:)) {
-    case .failed: return nil
-    case .value(let format):
-      // --flat is its own format: with --format it is a usage error, which ArgumentParser reports.
-      guard !request.flat else { return nil }
-      request.format = format
-    case .absent: break
-    }
-    switch parsed.converted("--depth", { Int($0) }) {
-    case .failed: return nil
-    case .value(let depth):
-      guard depth >= 0 else { return nil }
+    guard parsed.assign("--format", TreeFormat.init(rawValue:), to: &request.format),
+      parsed.assign("--color", ColorChoice.init(rawValue:), to: &request.color)
+    else { return nil }
+    // --flat is its own format: with --format it is a usage error, which ArgumentParser reports.
+    if request.flat && parsed.value("--format") != nil { return nil }
+    if let text = parsed.value("--depth") {
+      guard let depth = Int(text), depth >= 0 else { return nil }
       request.depth = depth
-    case .absent: break
-    }
-    switch parsed.converted("--color", ColorChoice.init(rawValue:)) {
-    case .failed: return nil
-    case .value(let color): request.color = color
-    case .absent: break
     }
     return request
   }
@@ -184,16 +169,9 @@ extension CheckRequest {
     request.archives = parsed.list("--archives")
     request.profile = parsed.value("--profile")
     request.search = search
-    switch parsed.converted("--format", CheckFormat.init(rawValue:)) {
-    case .failed: return nil
-    case .value(let format): request.format = format
-    case .absent: break
-    }
-    switch parsed.converted("--color", ColorChoice.init(rawValue:)) {
-    case .failed: return nil
-    case .value(let color): request.color = color
-    case .absent: break
-    }
+    guard parsed.assign("--format", CheckFormat.init(rawValue:), to: &request.format),
+      parsed.assign("--color", ColorChoice.init(rawValue:), to: &request.color)
+    else { return nil }
     return request
   }
 }
