@@ -16,7 +16,8 @@
 #
 # hyperfine JSON goes to bench/results/ (gitignored). After each section a table prints
 # the absolute medians and the ratios median(elfdyn) / median(other): < 1.0 means elfdyn
-# is faster. LD_LIBRARY_PATH and LD_PRELOAD are cleared so every tool resolves the default
+# is faster. The pairs with a goal are then timed once more in turn, A, B, A, B
+# (bench/alternate.c), which keeps a drift of the machine's speed out of the ratio. LD_LIBRARY_PATH and LD_PRELOAD are cleared so every tool resolves the default
 # way. The whole run takes about one minute on 2 cores.
 set -euo pipefail
 
@@ -51,6 +52,11 @@ mkdir -p "$RESULTS"
 # between 30 and 1000, so the median is stable to a few per cent. -N: no shell in between.
 hf_fast=(hyperfine -N --warmup 10 --min-runs 30 --max-runs 1000 --style basic)
 report() { "$PYTHON" "$REPORT" "$@"; }
+# The goal pairs are also timed in turn (bench/alternate.c): hyperfine times all runs of one
+# command and then the other, so a drift of the machine's speed in between goes into its ratio.
+ALTERNATE="$RESULTS/alternate"
+cc -O2 -o "$ALTERNATE" "$here/alternate.c" || die "cannot compile $here/alternate.c (gcc is needed)"
+alternate() { "$ALTERNATE" "$@"; }
 section() { printf '\n== %s\n' "$*"; }
 started=$SECONDS
 
@@ -131,7 +137,8 @@ json1="$RESULTS/tree.json"
   -n "lddtree" "$PYTHON $LDDTREE $TARGET" \
   -n "ldd" "ldd $TARGET"
 section "1. summary ($json1)"
-report "$json1"
+report "$json1" --goal "elfdyn tree" "libtree" 0.70
+alternate 300 "elfdyn tree" "$ELFDYN tree $TARGET" libtree "libtree $TARGET"
 
 # --- 1b. many inputs ---------------------------------------------------------------------
 section "1b. many inputs: the dynamically linked ELF programs of /usr/bin"
@@ -224,6 +231,7 @@ else
     -n "ldd -r" "ldd -r $TARGET"
   section "2a. summary ($json2)"
   report "$json2" --goal "elfdyn check-undefined" "ldd -r" 0.3334
+  alternate 100 "elfdyn check-undefined" "$ELFDYN check-undefined $TARGET" "ldd -r" "ldd -r $TARGET"
 
   # The ldd side needs a shell (a pipe into xargs), so neither command uses -N here.
   json3="$RESULTS/check-undefined-dir.json"
@@ -264,6 +272,7 @@ else
     -n "libtree (cargo)" "$lp libtree $APP"
   section "2c. summary ($json2c)"
   report "$json2c" --goal "elfdyn check-undefined (cargo)" "ldd -r (cargo)" 0.3334
+  alternate 100 "elfdyn check-undefined" "$lp $ELFDYN check-undefined $APP" "ldd -r" "$lp ldd -r $APP"
   if declare -F instructions >/dev/null; then
     # valgrind does not follow env's exec: the variable is set on valgrind itself.
     printf '\n  %15s  %s\n' "instructions" "command (valgrind --tool=callgrind)"
