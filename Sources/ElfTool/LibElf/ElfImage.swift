@@ -1,7 +1,9 @@
-// The libelf layer: with FileMapping.swift and Archive.swift, the only files that import CLibElf.
-// One Swift wrapper per libelf call, named after it; a NULL or -1 result becomes an ElfError right
-// at the call site, with elf_errmsg read at once. No libelf pointer leaves this folder: the handle
-// is a private stored property of `ElfImage`, and bytes are lent to closures, never stored.
+// The reading layer: with FileMapping.swift and Archive.swift, the only files that import CLibElf.
+// The headers and small ranges every command needs are read with pread and decoded by Reading/;
+// libelf is opened for section headers. One Swift wrapper per
+// libelf call, named after it; a NULL or -1 result becomes an ElfError right at the call site,
+// with elf_errmsg read at once. No libelf pointer leaves this folder: the handle is a private
+// stored property of `ElfImage`, and bytes are lent to closures, never stored.
 
 internal import CLibElf
 
@@ -194,70 +196,30 @@ final class ElfImage {
     descriptor = -1
   }
 
-  /// The program headers, decoded from the ELF header's e_phoff, e_phentsize and e_phnum (with
-  /// PN_XNUM, the count is section 0's sh_info, as elf_getphdrnum reads it).
+  /// The program headers (`ProgramHeaderTable` decodes them): with PN_XNUM, the count is
+  /// section 0's sh_info, as elf_getphdrnum reads it.
   func programHeaders() throws(ElfError) -> [ProgramHeader] {
-    let elfClass = identity.elfClass
-    let is64 = elfClass == .elf64
-    let fields: (phoff: UInt64, phentsize: UInt16, phnum: UInt16, shoff: UInt64)? =
-      withHead { reader in
-        guard let phoff = reader.word(is64 ? 0x20 : 0x1c, elfClass),
-          let shoff = reader.word(is64 ? 0x28 : 0x20, elfClass),
-          let phentsize = reader.u16(is64 ? 0x36 : 0x2a), let phnum = reader.u16(is64 ? 0x38 : 0x2c)
-        else { return nil }
-        return (phoff, phentsize, phnum, shoff)
-      }
-    guard let fields else { throw ElfError(path, .malformed, "the ELF header is cut short") }
-    var count = UInt64(fields.phnum)
-    if fields.phnum == UInt16(ElfHeaderLayout.extendedCount), fields.shoff != 0 {
-      // sh_info of section 0.
-      let infoOffset: UInt64 = is64 ? 0x2c : 0x1c
-      count = try withBytes(offset: fields.shoff, size: infoOffset + 4, what: "section header 0 (for PN_XNUM)") {
-        UInt64(ByteReader($0, order: identity.byteOrder).u32(Int(infoOffset)) ?? 0)
-      }
+    guard let location = ProgramHeaderTable.location(UnsafeRawBufferPointer(head), identity: identity) else {
+      throw ElfError(path, .malformed, "the ELF header is cut short")
+    }
+    var count = UInt64(location.storedCount)
+    if location.countIsInSectionZero {
+      let info = ProgramHeaderTable.sectionZeroInfo(identity.elfClass)
+      count = try withBytes(
+        offset: location.sectionHeaderOffset, size: info.offset + info.size, what: "section header 0 (for PN_XNUM)"
+      ) { UInt64(ByteReader($0, order: identity.byteOrder).u32(Int(info.offset)) ?? 0) }
     }
     guard count > 0 else { return [] }
-    let entrySize: UInt64 = is64 ? 56 : 32
-    guard UInt64(fields.phentsize) == entrySize else {
+    let entrySize = ProgramHeaderTable.entrySize(identity.elfClass)
+    guard UInt64(location.entrySize) == entrySize else {
       throw ElfError(
         path, .malformed,
-        "the program header table cannot be read: e_phentsize is \(fields.phentsize), not \(entrySize)")
+        "the program header table cannot be read: e_phentsize is \(location.entrySize), not \(entrySize)")
     }
-    return try withBytes(offset: fields.phoff, size: count * entrySize, what: "the program header table") { bytes in
-      let reader = ByteReader(bytes, order: identity.byteOrder)
-      var result: [ProgramHeader] = []
-      result.reserveCapacity(Int(count))
-      for index in 0..<Int(count) {
-        let at = index * Int(entrySize)
-        // [at, at+entrySize) lies in the bytes: their size is count * entrySize.
-        if is64 {
-          result.append(
-            ProgramHeader(
-              type: SegmentType(rawValue: reader.unchecked(at, as: UInt32.self)),
-              flags: SegmentFlags(rawValue: reader.unchecked(at + 4, as: UInt32.self)),
-              offset: reader.unchecked(at + 8, as: UInt64.self), vaddr: reader.unchecked(at + 16, as: UInt64.self),
-              paddr: reader.unchecked(at + 24, as: UInt64.self), filesz: reader.unchecked(at + 32, as: UInt64.self),
-              memsz: reader.unchecked(at + 40, as: UInt64.self), align: reader.unchecked(at + 48, as: UInt64.self)))
-        } else {
-          result.append(
-            ProgramHeader(
-              type: SegmentType(rawValue: reader.unchecked(at, as: UInt32.self)),
-              flags: SegmentFlags(rawValue: reader.unchecked(at + 24, as: UInt32.self)),
-              offset: UInt64(reader.unchecked(at + 4, as: UInt32.self)),
-              vaddr: UInt64(reader.unchecked(at + 8, as: UInt32.self)),
-              paddr: UInt64(reader.unchecked(at + 12, as: UInt32.self)),
-              filesz: UInt64(reader.unchecked(at + 16, as: UInt32.self)),
-              memsz: UInt64(reader.unchecked(at + 20, as: UInt32.self)),
-              align: UInt64(reader.unchecked(at + 28, as: UInt32.self))))
-        }
-      }
-      return result
+    // count < 2^32 and entrySize <= 56: no overflow.
+    return try withBytes(offset: location.offset, size: count * entrySize, what: "the program header table") {
+      ProgramHeaderTable.decode($0, identity: identity)
     }
-  }
-
-  /// Lends `body` a reader over the first bytes of the file.
-  private func withHead<R>(_ body: (ByteReader) -> R) -> R {
-    body(ByteReader(UnsafeRawBufferPointer(head), order: identity.byteOrder))
   }
 
   /// gelf_getehdr, elf_getphdrnum, elf_getshdrnum and elf_getshdrstrndx.
