@@ -1,9 +1,9 @@
 // The reading layer: with FileMapping.swift and Archive.swift, the only files that import CLibElf.
 // The headers and small ranges every command needs are read with pread and decoded by Reading/;
-// libelf is opened for section headers. One Swift wrapper per
-// libelf call, named after it; a NULL or -1 result becomes an ElfError right at the call site,
-// with elf_errmsg read at once. No libelf pointer leaves this folder: the handle is a private
-// stored property of `ElfImage`, and bytes are lent to closures, never stored.
+// libelf is opened for section headers. One Swift wrapper per libelf call, named after it; a NULL
+// or -1 result becomes an ElfError right at the call site, with elf_errmsg read at once. No libelf
+// pointer leaves this folder: the handle is a private stored property of `ElfImage`, and bytes are
+// lent to closures, never stored.
 
 internal import CLibElf
 
@@ -151,9 +151,8 @@ final class ElfImage {
     return identity
   }
 
-  /// The identity of the file at `path` from its first bytes, read by hand: for files libelf will not read,
-  /// so that a candidate of another class is still recognised (and skipped) and a file that is not
-  /// ELF gets the loader's message.
+  /// The identity from the first 64 bytes of the open file, without reading the rest: a cheap test
+  /// (directory scans, a host's class), with the loader's message for a file that is not ELF.
   static func identity(fd: Int32, path: String) throws(ElfError) -> ElfIdentity {
     try ElfIdentity.decode(try readHead(fd, count: 64, path: path), path: path)
   }
