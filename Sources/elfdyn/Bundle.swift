@@ -122,8 +122,6 @@ struct Bundle: ParsableCommand {
       let text = BundleRenderer.text(outcome, style: Style(enabled: color.enabled()))
       if outcome.status == .failed { writeAll(2, text) } else { write(text) }
     }
-    // The runpath edits replaced the copies; their first versions' blocks are freed after exit.
-    ReplacedOriginals.releaseAll()
     let status = Bundler.exitStatus(outcome)
     if status != 0 { throw ExitCode(status) }
   }

@@ -179,8 +179,6 @@ struct SetRpath: ParsableCommand {
       }
     }
     if format == .json { writeJSON(SetRpathRenderer.json(outcomes)) }
-    // The replaced originals' blocks are freed by a child process after this one has exited.
-    ReplacedOriginals.releaseAll()
     let status = ElfTool.SetRpath.exitStatus(outcomes)
     if status != 0 { throw ExitCode(status) }
   }

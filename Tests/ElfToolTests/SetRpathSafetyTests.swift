@@ -95,54 +95,6 @@ import Testing
     print("kill test outcomes: \(outcomes)")
   }
 
-  /// The replaced originals are closed by a child process after elfdyn exits (their blocks are
-  /// freed then): within a few seconds no process holds them, and the child holds nothing else
-  /// (standard output reaches its end when elfdyn exits). Several files in one run, by rename.
-  @Test func replacedOriginalsAreReleasedAfterExit() throws {
-    let dir = try temporaryDirectory("elfdyn-setrpath-release")
-    defer { try? FileManager.default.removeItem(atPath: dir) }
-    let library = try #require(Paths.realPath("/usr/lib/x86_64-linux-gnu/libz.so.1"))
-    var files: [String] = []
-    for name in ["a.so", "b.so", "c.so"] {
-      let path = dir + "/" + name
-      try FileManager.default.copyItem(atPath: library, toPath: path)
-      files.append(path)
-    }
-    let inodes = try files.map { try #require(fileID($0)).inode }
-    let result = try elfdyn(["set-rpath", "--rpath", Self.value] + files)
-    #expect(result.status == 0, "\(result.stderr)")
-    for (path, inode) in zip(files, inodes) {
-      #expect(fileID(path)?.inode != inode, "\(path) was not replaced")
-      #expect(try elfdyn(["set-rpath", "--print", path]).stdout.contains(Self.value))
-    }
-    // Every open descriptor of every process, as "/proc/PID/fd/N -> target".
-    func holders() -> [String] {
-      let processes = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
-      var found: [String] = []
-      for pid in processes where pid.allSatisfy(\.isNumber) {
-        let fdDir = "/proc/\(pid)/fd"
-        for fd in (try? FileManager.default.contentsOfDirectory(atPath: fdDir)) ?? [] {
-          if let target = try? FileManager.default.destinationOfSymbolicLink(atPath: fdDir + "/" + fd),
-            target.hasPrefix(dir)
-          {
-            found.append("\(fdDir)/\(fd) -> \(target)")
-          }
-        }
-      }
-      return found
-    }
-    var left = holders()
-    for _ in 0..<100 where !left.isEmpty {
-      usleep(50_000)
-      left = holders()
-    }
-    #expect(left.isEmpty, "still open 5 s after elfdyn exited: \(left)")
-    // In place, nothing is replaced and nothing is handed over.
-    let inPlace = try elfdyn(["set-rpath", "--in-place", "--rpath", "$ORIGIN", files[0]])
-    #expect(inPlace.status == 0, "\(inPlace.stderr)")
-    #expect(holders().isEmpty)
-  }
-
   /// The unchanged bytes are copied in 64 MiB pieces, each handed to the disk as it is copied: a
   /// file longer than one piece comes out whole (only the edited ranges differ from the original,
   /// the bytes around the piece boundary do not), and the same on tmpfs, where there is no disk

@@ -57,20 +57,7 @@ final class LockedFile {
     }
   }
 
-  /// Whether a rename has put a new file in this one's place: the descriptor then holds the last
-  /// reference to the original, whose close frees its blocks (`ReplacedOriginals`).
-  var replaced = false
-
-  /// Releases the lock and closes the descriptor; a replaced original's close is left to
-  /// `ReplacedOriginals`.
-  func close() {
-    guard replaced else {
-      _ = Glibc.close(descriptor)
-      return
-    }
-    _ = flock(descriptor, LOCK_UN)
-    ReplacedOriginals.keep(descriptor)
-  }
+  func close() { _ = Glibc.close(descriptor) }
 
   /// Reads `path` under a shared flock, so that a run editing it in place (which holds LOCK_EX
   /// while it writes) is never seen halfway; returns the file and the status it was read with.
@@ -169,7 +156,6 @@ struct PatchWriter {
     guard fsync(out) == 0 else { throw posixError(temporary, "cannot sync it to disk") }
     guard rename(temporary, path) == 0 else { throw posixError(path, "cannot replace it") }
     renamed = true
-    file.replaced = true
     let dir = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
     if dir >= 0 {
       _ = fsync(dir)

@@ -1,9 +1,7 @@
 // What the running system says about itself: CPUs, the x86-64 level, AT_PLATFORM, the glibc
-// version, the environment; and copy_file_range, sync_file_range, child processes and the closes of
-// replaced originals.
+// version, the environment; and copy_file_range, sync_file_range and child processes.
 
 internal import CSystem
-import Synchronization
 
 #if canImport(Glibc)
   import Glibc
@@ -134,39 +132,4 @@ func subprocessOutput(_ arguments: [String]) -> String? {
 /// nothing until it is used. Called once, at the start of the process.
 public func growHeapsInLargeSteps() {
   _ = elfdyn_set_heap_growth(16 << 20)
-}
-
-/// The descriptors of originals that a rename has replaced (set-rpath's default edit). The last
-/// close of such a file frees its blocks: about 0.1 s per 150 MB on this machine's disk, which is
-/// mounted with `discard`. Their closes are left to a child process that outlives this one by the
-/// time that takes (`elfdyn_close_after_exit`), so the command returns as soon as the new file is
-/// durable and in place. Batches of 256, so that a run over thousands of files stays far from the
-/// descriptor limit.
-public enum ReplacedOriginals {
-  private static let pending = Mutex<[Int32]>([])
-  private static let batch = 256
-
-  /// Keeps `descriptor` open until `releaseAll()` (or the next full batch) hands it to the child.
-  static func keep(_ descriptor: Int32) {
-    let full: [Int32]? = pending.withLock { list in
-      list.append(descriptor)
-      guard list.count >= batch else { return nil }
-      defer { list.removeAll() }
-      return list
-    }
-    if let full { release(full) }
-  }
-
-  /// Hands every kept descriptor to the child; call it when the edits are done.
-  public static func releaseAll() {
-    let list = pending.withLock { list in
-      defer { list.removeAll() }
-      return list
-    }
-    if !list.isEmpty { release(list) }
-  }
-
-  private static func release(_ descriptors: [Int32]) {
-    _ = descriptors.withUnsafeBufferPointer { elfdyn_close_after_exit($0.baseAddress, Int32($0.count)) }
-  }
 }
