@@ -25,7 +25,6 @@ TEST_PACKAGES = $(BUILD_PACKAGES) elfutils binutils gcc patchelf lld mold python
 SYSROOT = .build/sysroot
 BENCH_PACKAGES = $(BUILD_PACKAGES) hyperfine libtree pax-utils patchelf time elfutils valgrind
 
-
 .PHONY: all build man lint demo test test-asan testbinaries bench link-order fuzz install completions clean deps-build deps-test deps-bench
 
 all: build

@@ -69,17 +69,10 @@ func preadAll(_ fd: Int32, count: Int, at offset: UInt64, path: String, what: St
   throws(ElfError) -> [UInt8]
 {
   var buffer = [UInt8](repeating: 0, count: count)
-  var done = 0
-  while done < count {
-    let n = try valueOrErrno(path, what) {
-      buffer.withUnsafeMutableBytes {
-        pread(fd, $0.baseAddress.map { $0 + done }, count - done, off_t(offset) + off_t(done))
-      }
-    }
-    if n == 0 { break }
-    done += n
+  let read = buffer.withUnsafeMutableBytes { bytes in
+    Result { () throws(ElfError) in try preadInto(fd, bytes, count: count, at: offset, path: path, what: what) }
   }
-  return Array(buffer[..<done])
+  return Array(buffer[..<(try read.get())])
 }
 
 /// pread(2) into `buffer` until `count` bytes or the end of the file; returns how many were read.
