@@ -10,7 +10,8 @@
 # faults instead of 184 and a third less CPU time. The Makefile links with lld, compiles with
 # function sections, and passes this file to --symbol-ordering-file. A name that is no longer in
 # the program is ignored, so a stale file costs speed, never correctness: run this again after
-# large changes (`make link-order`) and commit the result.
+# large changes (`make link-order`) and commit the result. The data symbols the commands touch
+# follow the functions (link-order-data.py).
 set -euo pipefail
 elfdyn=$(realpath "${1:?usage: link-order.sh ELFDYN [OUTPUT]}")
 output=${2:-$(dirname "$(realpath "$0")")/link-order.txt}
@@ -50,4 +51,19 @@ profile tree --all --color always "$big"
 profiles=()
 for i in $(seq 1 "$run"); do profiles+=("$work/profile.$i"); done
 python3 "$(dirname "$(realpath "$0")")/link-order.py" "$output" "${profiles[@]}"
+
+# Then the data the commands read and write (.data, .bss and the runtime's caches), in the order
+# of first access, from memory traces: side by side they take fewer pages. `tree` of a static
+# program went from 140 to 115 page faults and 0.92 of the time (1,000 runs in turn), `tree` of
+# sourcekit-lsp from 197 to 170 and 0.92 to 0.95 of the time (500 runs in turn, four times).
+trace() { # ARGS... : the memory accesses of `elfdyn ARGS` (valgrind's lackey)
+  "$valgrind" --tool=lackey --trace-mem=yes --log-fd=3 "$elfdyn" "$@" 3>&1 >/dev/null 2>/dev/null || true
+}
+{
+  trace tree "$work/ls-copy"
+  trace tree "$big"
+  trace check-undefined "$big"
+  trace tree --format json "$lib"
+  trace versions "$big"
+} | python3 "$(dirname "$(realpath "$0")")/link-order-data.py" "$elfdyn" "$output"
 
