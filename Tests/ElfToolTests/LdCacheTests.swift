@@ -35,7 +35,9 @@ import Testing
 
   /// glibc's _dl_cache_libcmp: digit runs compare as numbers.
   @Test func libcmpComparesNumbersNumerically() {
-    func cmp(_ a: String, _ b: String) -> Int { LdCache.libcmp(Array(a.utf8), Array(b.utf8) + [0], 0) }
+    func cmp(_ a: String, _ b: String) -> Int {
+      (Array(b.utf8) + [0]).withUnsafeBytes { LdCache.libcmp(Array(a.utf8), $0, 0) }
+    }
     #expect(cmp("libfoo.so.10", "libfoo.so.9") > 0)
     #expect(cmp("libfoo.so.9", "libfoo.so.10") < 0)
     #expect(cmp("libfoo.so.1", "libfoo.so.1") == 0)

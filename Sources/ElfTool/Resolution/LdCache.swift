@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#endif
+
 /// /etc/ld.so.cache, parsed as glibc's dl-cache.c reads it: the new format ("glibc-ld.so.cache1.1"),
 /// alone or after the old one ("ld.so-1.7.0"), its glibc-hwcaps extension, and the old format alone.
 /// Lookups are the loader's binary search in `_dl_cache_libcmp` order.
@@ -9,10 +15,16 @@ public struct LdCache: Sendable {
     var hwcap: UInt64
   }
 
-  private let bytes: [UInt8]
+  /// The file, mapped: a lookup reads the few entries and strings of its binary search, so the
+  /// entry table is never copied out (this machine's cache has 624 entries in 38 KB).
+  private let file: FileMapping
   /// Where string offsets count from, and where the string table ends.
   private let stringBase: Int
-  private let entries: [Entry]
+  /// Where the entry table starts, the size of one entry (12 old format, 24 new), how many.
+  private let entriesStart: Int
+  private let entrySize: Int
+  /// The number of entries.
+  public let count: Int
   private let isNewFormat: Bool
   private let bigEndian: Bool
   /// glibc-hwcaps subdirectory names, indexed by the low 32 bits of an extension entry's hwcap.
@@ -20,149 +32,159 @@ public struct LdCache: Sendable {
   /// The cache file this was read from.
   public let path: String
 
-  /// The number of entries.
-  public var count: Int { entries.count }
-
-  /// Reads and parses the file; nil when it does not exist or is not a cache (the loader then
+  /// Maps and parses the file; nil when it does not exist or is not a cache (the loader then
   /// silently does without one).
   public init?(path: String) {
-    guard let data = readWholeFile(path, limit: 256 << 20) else { return nil }
-    self.init(bytes: data, path: path)
+    guard let fd = try? openFile(path) else { return nil }  // absent: the cache is optional
+    defer { close(fd) }
+    var status = stat()
+    guard fstat(fd, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG,
+      let mapping = try? FileMapping(descriptor: fd, path: path)
+    else { return nil }
+    self.init(file: mapping, path: path)
   }
 
   init?(bytes: [UInt8], path: String) {
-    self.bytes = bytes
+    self.init(file: FileMapping(bytes: bytes, name: path), path: path)
+  }
+
+  private init?(file: FileMapping, path: String) {
+    self.file = file
     self.path = path
     let oldMagic = Array("ld.so-1.7.0".utf8)
     let newMagic = Array("glibc-ld.so.cache1.1".utf8)
-    var newStart: Int?
-    var oldEntries: [Entry] = []
-    var oldStringBase = 0
-    if bytes.count >= 16, Array(bytes[0..<11]) == oldMagic {
-      // struct cache_file { char magic[11]; uint32 nlibs; struct file_entry libs[]; }
-      let nlibs = Int(Self.u32(bytes, 12, big: false) ?? 0)
-      let entriesEnd = 16 + nlibs * 12
-      guard nlibs < 1 << 24, entriesEnd <= bytes.count else { return nil }
-      for index in 0..<nlibs {
-        let at = 16 + index * 12
-        oldEntries.append(
-          Entry(
-            flags: Int32(bitPattern: Self.u32(bytes, at, big: false) ?? 0),
-            key: Self.u32(bytes, at + 4, big: false) ?? 0,
-            value: Self.u32(bytes, at + 8, big: false) ?? 0, hwcap: 0))
+    let parsed = file.withBytes { (bytes) -> (old: (count: Int, strings: Int), newStart: Int?)? in
+      func starts(with magic: [UInt8], at offset: Int) -> Bool {
+        offset >= 0 && offset + magic.count <= bytes.count
+          && magic.indices.allSatisfy { bytes[offset + $0] == magic[$0] }
       }
-      oldStringBase = entriesEnd
-      let aligned = (entriesEnd + 7) & ~7
-      if aligned + newMagic.count <= bytes.count, Array(bytes[aligned..<aligned + newMagic.count]) == newMagic {
-        newStart = aligned
+      if bytes.count >= 16, starts(with: oldMagic, at: 0) {
+        // struct cache_file { char magic[11]; uint32 nlibs; struct file_entry libs[]; }
+        let nlibs = Int(ByteReader(bytes, order: .little).u32(12) ?? 0)
+        let entriesEnd = 16 + nlibs * 12
+        guard nlibs < 1 << 24, entriesEnd <= bytes.count else { return nil }
+        let aligned = (entriesEnd + 7) & ~7
+        return ((nlibs, entriesEnd), starts(with: newMagic, at: aligned) ? aligned : nil)
       }
-    } else if bytes.count >= 48, Array(bytes[0..<newMagic.count]) == newMagic {
-      newStart = 0
-    } else {
+      if bytes.count >= 48, starts(with: newMagic, at: 0) { return ((0, 0), 0) }
       return nil
     }
-    guard let start = newStart else {
-      entries = oldEntries
-      stringBase = oldStringBase
+    guard let parsed else { return nil }
+    guard let start = parsed.newStart else {
+      entriesStart = 16
+      entrySize = 12
+      count = parsed.old.count
+      stringBase = parsed.old.strings
       isNewFormat = false
       bigEndian = false
       hwcapNames = []
       return
     }
-    guard start + 48 <= bytes.count else { return nil }
-    let flagsByte = bytes[start + 28]
-    let big = flagsByte == 3
-    guard let nlibs = Self.u32(bytes, start + 20, big: big) else { return nil }
-    let count = Int(nlibs)
-    let entriesEnd = start + 48 + count * 24
-    guard count < 1 << 24, entriesEnd <= bytes.count else { return nil }
-    var parsed: [Entry] = []
-    parsed.reserveCapacity(count)
-    for index in 0..<count {
-      let at = start + 48 + index * 24
-      parsed.append(
-        Entry(
-          flags: Int32(bitPattern: Self.u32(bytes, at, big: big) ?? 0),
-          key: Self.u32(bytes, at + 4, big: big) ?? 0,
-          value: Self.u32(bytes, at + 8, big: big) ?? 0,
-          hwcap: Self.u64(bytes, at + 16, big: big) ?? 0))
-    }
-    entries = parsed
-    stringBase = start
-    isNewFormat = true
-    bigEndian = big
-    var names: [String] = []
-    let extensionOffset = Int(Self.u32(bytes, start + 32, big: big) ?? 0)
-    if extensionOffset != 0, let magic = Self.u32(bytes, start + extensionOffset, big: big), magic == 0xEAA4_2174,
-      let sectionCount = Self.u32(bytes, start + extensionOffset + 4, big: big), sectionCount < 64
-    {
-      for section in 0..<Int(sectionCount) {
-        let at = start + extensionOffset + 8 + section * 16
-        guard let tag = Self.u32(bytes, at, big: big), let offset = Self.u32(bytes, at + 8, big: big),
-          let size = Self.u32(bytes, at + 12, big: big)
-        else { break }
-        // Tag 1 (cache_extension_tag_glibc_hwcaps): an array of u32 string offsets.
-        if tag == 1 {
-          for item in 0..<Int(min(size / 4, 4096)) {
-            if let nameOffset = Self.u32(bytes, start + Int(offset) + item * 4, big: big) {
-              names.append(Self.cString(bytes, at: start + Int(nameOffset)) ?? "")
+    let header = file.withBytes { (bytes) -> (count: Int, big: Bool, names: [String])? in
+      guard start + 48 <= bytes.count else { return nil }
+      let big = bytes[start + 28] == 3
+      let reader = ByteReader(bytes, order: big ? .big : .little)
+      guard let nlibs = reader.u32(start + 20) else { return nil }
+      let count = Int(nlibs)
+      guard count < 1 << 24, start + 48 + count * 24 <= bytes.count else { return nil }
+      var names: [String] = []
+      let extensionOffset = Int(reader.u32(start + 32) ?? 0)
+      if extensionOffset != 0, let magic = reader.u32(start + extensionOffset), magic == 0xEAA4_2174,
+        let sectionCount = reader.u32(start + extensionOffset + 4), sectionCount < 64
+      {
+        for section in 0..<Int(sectionCount) {
+          let at = start + extensionOffset + 8 + section * 16
+          guard let tag = reader.u32(at), let offset = reader.u32(at + 8), let size = reader.u32(at + 12) else {
+            break
+          }
+          // Tag 1 (cache_extension_tag_glibc_hwcaps): an array of u32 string offsets.
+          if tag == 1 {
+            for item in 0..<Int(min(size / 4, 4096)) {
+              if let nameOffset = reader.u32(start + Int(offset) + item * 4) {
+                names.append(Self.cString(bytes, at: start + Int(nameOffset)) ?? "")
+              }
             }
           }
         }
       }
+      return (count, big, names)
     }
-    hwcapNames = names
+    guard let header else { return nil }
+    entriesStart = start + 48
+    entrySize = 24
+    count = header.count
+    stringBase = start
+    isNewFormat = true
+    bigEndian = header.big
+    hwcapNames = header.names
+  }
+
+  /// Entry `index` (below `count`) of the table in `bytes`.
+  private func entry(_ index: Int, in bytes: UnsafeRawBufferPointer) -> Entry {
+    let reader = ByteReader(bytes, order: bigEndian ? .big : .little)
+    let at = entriesStart + index * entrySize
+    return Entry(
+      flags: Int32(bitPattern: reader.u32(at) ?? 0), key: reader.u32(at + 4) ?? 0, value: reader.u32(at + 8) ?? 0,
+      hwcap: isNewFormat ? reader.u64(at + 16) ?? 0 : 0)
   }
 
   /// The path the loader takes from the cache for `name`, for an object of `flags`
   /// (see `LdCache.flags(for:)`), preferring the best supported glibc-hwcaps subdirectory.
   public func lookup(_ name: String, flags wanted: Int32, hwcaps: [String]) -> String? {
     let target = Array(name.utf8)
-    var left = 0
-    var right = entries.count - 1
-    while left <= right {
-      var middle = (left + right) / 2
-      guard let key = keyStart(entries[middle].key) else { return nil }
-      let order = Self.libcmp(target, bytes, key)
-      if order == 0 {
-        while middle > 0, let previous = keyStart(entries[middle - 1].key), Self.libcmp(target, bytes, previous) == 0 {
-          middle -= 1
-        }
-        var best: String?
-        var bestPriority = 0
-        while middle < entries.count, let key = keyStart(entries[middle].key), Self.libcmp(target, bytes, key) == 0 {
-          let entry = entries[middle]
-          middle += 1
-          guard entry.flags == wanted, let value = cString(at: offsetOf(entry.value)) else { continue }
-          let named = isNewFormat && entry.hwcap & (1 << 62) != 0
-          if named {
-            let index = Int(entry.hwcap & 0xffff_ffff)
-            guard index < hwcapNames.count, let position = hwcaps.firstIndex(of: hwcapNames[index]) else { continue }
-            let priority = hwcaps.count - position
-            if priority > bestPriority {
-              bestPriority = priority
-              best = value
-            }
-            continue
+    return file.withBytes { bytes -> String? in
+      func keyStart(_ index: Int) -> Int? { self.keyStart(entry(index, in: bytes).key, in: bytes) }
+      var left = 0
+      var right = count - 1
+      while left <= right {
+        var middle = (left + right) / 2
+        guard let key = keyStart(middle) else { return nil }
+        let order = Self.libcmp(target, bytes, key)
+        if order == 0 {
+          while middle > 0, let previous = keyStart(middle - 1), Self.libcmp(target, bytes, previous) == 0 {
+            middle -= 1
           }
-          if best != nil { break }
-          guard entry.hwcap == 0 else { continue }
-          return value
+          var best: String?
+          var bestPriority = 0
+          while middle < count, let key = keyStart(middle), Self.libcmp(target, bytes, key) == 0 {
+            let entry = entry(middle, in: bytes)
+            middle += 1
+            guard entry.flags == wanted, let value = Self.cString(bytes, at: offsetOf(entry.value)) else { continue }
+            let named = isNewFormat && entry.hwcap & (1 << 62) != 0
+            if named {
+              let index = Int(entry.hwcap & 0xffff_ffff)
+              guard index < hwcapNames.count, let position = hwcaps.firstIndex(of: hwcapNames[index]) else {
+                continue
+              }
+              let priority = hwcaps.count - position
+              if priority > bestPriority {
+                bestPriority = priority
+                best = value
+              }
+              continue
+            }
+            if best != nil { break }
+            guard entry.hwcap == 0 else { continue }
+            return value
+          }
+          return best
         }
-        return best
+        if order < 0 { left = middle + 1 } else { right = middle - 1 }
       }
-      if order < 0 { left = middle + 1 } else { right = middle - 1 }
+      return nil
     }
-    return nil
   }
 
   /// Every (name, path) entry with the given flags, for diagnostics and tests.
   public func entries(flags wanted: Int32) -> [(name: String, path: String)] {
-    entries.compactMap { entry in
-      guard entry.flags == wanted, let key = keyStart(entry.key), let name = cString(at: key),
-        let path = cString(at: offsetOf(entry.value))
-      else { return nil }
-      return (name, path)
+    file.withBytes { bytes in
+      (0..<count).compactMap { index in
+        let entry = entry(index, in: bytes)
+        guard entry.flags == wanted, let key = keyStart(entry.key, in: bytes), let name = Self.cString(bytes, at: key),
+          let path = Self.cString(bytes, at: offsetOf(entry.value))
+        else { return nil }
+        return (name, path)
+      }
     }
   }
 
@@ -194,21 +216,19 @@ public struct LdCache: Sendable {
   }
 
   private func offsetOf(_ value: UInt32) -> Int { stringBase + Int(value) }
-  private func keyStart(_ key: UInt32) -> Int? {
+  private func keyStart(_ key: UInt32, in bytes: UnsafeRawBufferPointer) -> Int? {
     let at = offsetOf(key)
     return at < bytes.count ? at : nil
   }
 
-  private func cString(at offset: Int) -> String? { Self.cString(bytes, at: offset) }
-
-  private static func cString(_ bytes: [UInt8], at offset: Int) -> String? {
+  private static func cString(_ bytes: UnsafeRawBufferPointer, at offset: Int) -> String? {
     guard offset >= 0, offset < bytes.count else { return nil }
     guard let end = bytes[offset...].firstIndex(of: 0) else { return nil }
-    return String(decoding: bytes[offset..<end], as: UTF8.self)
+    return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[offset..<end]), as: UTF8.self)
   }
 
   /// glibc's `_dl_cache_libcmp`: runs of digits compare as numbers.
-  static func libcmp(_ name: [UInt8], _ table: [UInt8], _ start: Int) -> Int {
+  static func libcmp(_ name: [UInt8], _ table: UnsafeRawBufferPointer, _ start: Int) -> Int {
     var i = 0
     var j = start
     func at1(_ k: Int) -> UInt8 { k < name.count ? name[k] : 0 }
@@ -240,13 +260,5 @@ public struct LdCache: Sendable {
       }
     }
     return -Int(at2(j))
-  }
-
-  static func u32(_ b: [UInt8], _ at: Int, big: Bool) -> UInt32? {
-    b.withUnsafeBytes { ByteReader($0, order: big ? .big : .little).u32(at) }
-  }
-
-  static func u64(_ b: [UInt8], _ at: Int, big: Bool) -> UInt64? {
-    b.withUnsafeBytes { ByteReader($0, order: big ? .big : .little).u64(at) }
   }
 }
