@@ -133,7 +133,11 @@ public struct LdCache: Sendable {
   public func lookup(_ name: String, flags wanted: Int32, hwcaps: [String]) -> String? {
     let target = Array(name.utf8)
     return file.withBytes { bytes -> String? in
-      func keyStart(_ index: Int) -> Int? { self.keyStart(entry(index, in: bytes).key, in: bytes) }
+      let reader = ByteReader(bytes, order: bigEndian ? .big : .little)
+      // The search reads only the keys: the whole entry is decoded for the names that match.
+      func keyStart(_ index: Int) -> Int? {
+        reader.u32(entriesStart + index * entrySize + 4).flatMap { self.keyStart($0, in: bytes) }
+      }
       var left = 0
       var right = count - 1
       while left <= right {

@@ -192,13 +192,18 @@ public struct Resolver: Sendable {
       file = try ElfFile(path: path)
     }
     if file.isStaticallyLinked {
+      // The model comes from the shared cache too: each one made reads ld.so.cache.
+      let kind = options.loader ?? .glibc
+      let loader =
+        cache?.model(root: options.root, identity: file.identity, interpreter: nil, kind: kind)
+        ?? LoaderModel(root: options.root, identity: file.identity, kind: kind)
       var main = LoadedObject(name: path, path: path, hostPath: path, via: .input)
       main.file = file
       main.fileID = file.fileID
       main.names = [path]
       var graph = LoadGraph(
         input: path, interpreter: nil, objects: [main], edges: [[]], preloads: [],
-        loader: LoaderModel(root: options.root, identity: file.identity, kind: options.loader ?? .glibc))
+        loader: loader)
       graph.staticallyLinked = true
       return graph
     }
