@@ -105,4 +105,34 @@ import Testing
     #expect(LdCache(bytes: Array("glibc-ld.so.cache1.1".utf8) + [255, 255, 255, 127], path: "x") == nil)
     #expect(LdCache(bytes: [], path: "x") == nil)
   }
+
+  /// The cache is read in place, so every offset in it is checked where it is used: the system's
+  /// cache with bytes changed at random (a fixed seed), and cut short, parses or is refused, and
+  /// its lookups answer or find nothing, without a trap.
+  @Test func damagedCachesNeverTrap() throws {
+    let original = try #require(FileManager.default.contents(atPath: "/etc/ld.so.cache").map { [UInt8]($0) })
+    try #require(original.count > 64)
+    var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+    func next() -> UInt64 {
+      state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+      return state >> 33
+    }
+    var parsed = 0
+    for round in 0..<400 {
+      var bytes = original
+      if round % 10 == 9 { bytes.removeLast(Int(next() % UInt64(bytes.count))) }
+      for _ in 0..<(1 + Int(next() % 8)) where !bytes.isEmpty {
+        // The header and the entry table are where a damaged value does the most.
+        let limit = min(bytes.count, round % 2 == 0 ? 4096 : bytes.count)
+        bytes[Int(next() % UInt64(limit))] = UInt8(truncatingIfNeeded: next())
+      }
+      guard let cache = LdCache(bytes: bytes, path: "damaged") else { continue }
+      parsed += 1
+      for name in ["libc.so.6", "libz.so.1", "libm.so.6", "libnot-there.so.1"] {
+        _ = cache.lookup(name, flags: 0x0303, hwcaps: ["x86-64-v3", "x86-64-v2"])
+      }
+      _ = cache.entries(flags: 0x0303)
+    }
+    #expect(parsed > 0)
+  }
 }
