@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Musl)
-  import Musl
-#endif
-
 /// /etc/ld.so.cache, parsed as glibc's dl-cache.c reads it: the new format ("glibc-ld.so.cache1.1"),
 /// alone or after the old one ("ld.so-1.7.0"), its glibc-hwcaps extension, and the old format alone.
 /// Lookups are the loader's binary search in `_dl_cache_libcmp` order.
@@ -35,12 +29,8 @@ public struct LdCache: Sendable {
   /// Maps and parses the file; nil when it does not exist or is not a cache (the loader then
   /// silently does without one).
   public init?(path: String) {
-    guard let fd = try? openFile(path) else { return nil }  // absent: the cache is optional
-    defer { close(fd) }
-    var status = stat()
-    guard fstat(fd, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG,
-      let mapping = try? FileMapping(descriptor: fd, path: path)
-    else { return nil }
+    // Absent or not a regular file (FileMapping refuses those): the cache is optional.
+    guard let mapping = try? FileMapping(path: path) else { return nil }
     self.init(file: mapping, path: path)
   }
 
@@ -135,22 +125,22 @@ public struct LdCache: Sendable {
     return file.withBytes { bytes -> String? in
       let reader = ByteReader(bytes, order: bigEndian ? .big : .little)
       // The search reads only the keys: the whole entry is decoded for the names that match.
-      func keyStart(_ index: Int) -> Int? {
-        reader.u32(entriesStart + index * entrySize + 4).flatMap { self.keyStart($0, in: bytes) }
+      func keyAt(_ index: Int) -> Int? {
+        reader.u32(entriesStart + index * entrySize + 4).flatMap { keyStart($0, in: bytes) }
       }
       var left = 0
       var right = count - 1
       while left <= right {
         var middle = (left + right) / 2
-        guard let key = keyStart(middle) else { return nil }
+        guard let key = keyAt(middle) else { return nil }
         let order = Self.libcmp(target, bytes, key)
         if order == 0 {
-          while middle > 0, let previous = keyStart(middle - 1), Self.libcmp(target, bytes, previous) == 0 {
+          while middle > 0, let previous = keyAt(middle - 1), Self.libcmp(target, bytes, previous) == 0 {
             middle -= 1
           }
           var best: String?
           var bestPriority = 0
-          while middle < count, let key = keyStart(middle), Self.libcmp(target, bytes, key) == 0 {
+          while middle < count, let key = keyAt(middle), Self.libcmp(target, bytes, key) == 0 {
             let entry = entry(middle, in: bytes)
             middle += 1
             guard entry.flags == wanted, let value = Self.cString(bytes, at: offsetOf(entry.value)) else { continue }

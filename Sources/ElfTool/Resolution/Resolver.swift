@@ -192,11 +192,7 @@ public struct Resolver: Sendable {
       file = try ElfFile(path: path)
     }
     if file.isStaticallyLinked {
-      // The model comes from the shared cache too: each one made reads ld.so.cache.
-      let kind = options.loader ?? .glibc
-      let loader =
-        cache?.model(root: options.root, identity: file.identity, interpreter: nil, kind: kind)
-        ?? LoaderModel(root: options.root, identity: file.identity, kind: kind)
+      let loader = loaderModel(file.identity, interpreter: nil, kind: options.loader ?? .glibc)
       var main = LoadedObject(name: path, path: path, hostPath: path, via: .input)
       main.file = file
       main.fileID = file.fileID
@@ -212,12 +208,17 @@ public struct Resolver: Sendable {
         path, .usage, "not a dynamic executable or shared library (it has no PT_DYNAMIC; it is \(file.identity.type))")
     }
     let kind = options.loader ?? LoaderModel.kind(of: file, root: options.root)
-    let system =
-      cache?.model(root: options.root, identity: file.identity, interpreter: file.interpreter, kind: kind)
-      ?? LoaderModel(root: options.root, identity: file.identity, interpreter: file.interpreter, kind: kind)
+    let system = loaderModel(file.identity, interpreter: file.interpreter, kind: kind)
     var state = ResolveState(options: options, system: system, cache: cache)
     state.onLoaded = onLoaded
     return state.run(input: path, file: file)
+  }
+
+  /// The loader model for an input, from the shared cache when there is one: each model made
+  /// reads ld.so.cache.
+  private func loaderModel(_ identity: ElfIdentity, interpreter: String?, kind: LoaderModel.Kind) -> LoaderModel {
+    cache?.model(root: options.root, identity: identity, interpreter: interpreter, kind: kind)
+      ?? LoaderModel(root: options.root, identity: identity, interpreter: interpreter, kind: kind)
   }
 
   /// Resolves every input, on every core when there are several, and returns the graphs (or the
