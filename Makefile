@@ -1,7 +1,8 @@
 # elfdyn: `make demo` to see it work, `make test` to run every test. Both install what they need.
 PREFIX ?= /usr/local
 SWIFT ?= swift
-# A fully static executable starts in half a millisecond (no shared libraries to load).
+# A fully static executable: no shared libraries to load before main (`tree` of a static program
+# takes 1.3 ms in all).
 # Generic types' metadata through accessor functions rather than mangled names demangled at run
 # time: the start-up of `elfdyn tree /bin/true` is 0.97 -> 0.62 M instructions (the first
 # Dictionary<String, ...> alone had cost 0.24 M: demangling and a scan of all 3,800 conformances).

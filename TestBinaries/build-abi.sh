@@ -117,7 +117,7 @@ relocs_tsv() {  # dir
       num=$((16#$num))
       line=$("$READELF" -sW --dyn-syms "$dir/$file" | awk -v n="$name" '
         /Symbol table .\.dynsym./ { d = 1; next } /Symbol table/ { d = 0 }
-        d && ($NF == n || $NF ~ "^" n "@") { print $5 "\t" $4 "\t" $(NF-1); exit }')
+        !found && d && ($NF == n || $NF ~ "^" n "@") { print $5 "\t" $4 "\t" $(NF-1); found = 1 }')
       printf '%s\t%s\t%s\t%s\t%s\n' "$file" "$name" "$type" "$num" "$line"
     done
   done

@@ -12,6 +12,15 @@
 # libc6:i386 (ldd, /lib/ld-linux.so.2), python3; zlib1g:i386 and
 # libstdc++6:i386 for the cache scenario (system_cache).
 set -euo pipefail
+# Whether readelf's lines for a file match a pattern: readelf_matches GREP-FLAGS PATTERN READELF-ARGS...
+# The output is read in full first: `readelf | grep -q` stops reading at the first match, and under
+# pipefail readelf's SIGPIPE then fails the check at random (by timing).
+readelf_matches() {
+  local flags=$1 pattern=$2 out
+  shift 2
+  out=$(readelf "$@" 2>/dev/null) || { echo "$(basename "$0"): readelf $* failed" >&2; exit 1; }
+  grep "$flags" -- "$pattern" <<<"$out"
+}
 
 [ $# -eq 1 ] || { echo "usage: $0 OUTDIR" >&2; exit 2; }
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -82,7 +91,7 @@ case_ undef_data "$S/app" "$S" - "libu.so: nowhere_data (GLOB_DAT), nowhere_ptr 
 # .text against undefined symbols.
 S=$T/undef_nonpic
 ilib "$S/lib/libnp.so" libnp.so undef.c -fno-pic -DUFUNC=nowhere_func -DUDATA=nowhere_data -DUPTR=nowhere_ptr
-readelf -rW "$S/lib/libnp.so" | grep -q 'R_386_PC32.*nowhere_func' || { echo "build-i386.sh: libnp.so has no R_386_PC32" >&2; exit 1; }
+readelf_matches -q 'R_386_PC32.*nowhere_func' -rW "$S/lib/libnp.so" || { echo "build-i386.sh: libnp.so has no R_386_PC32" >&2; exit 1; }
 iexe "$S/app" main.c -DFN=g "$S/lib/libnp.so" -Wl,--enable-new-dtags "-Wl,-rpath,$S/lib"
 case_ undef_nonpic "$S/app" "$S" - "libnp.so (TEXTREL): nowhere_func (PC32), nowhere_data, nowhere_ptr (R_386_32)"
 
@@ -101,7 +110,7 @@ ilib "$S/lib/libd.so" libd.so libdata.c -DNONE
 iexe "$S/app" copyreloc.c -fno-pie -no-pie "$S/full/libd.so" -Wl,--enable-new-dtags "-Wl,-rpath,$S/lib"
 iexe "$S/app_pie" copyreloc.c "$S/full/libd.so" -Wl,--enable-new-dtags "-Wl,-rpath,$S/lib"
 iexe "$S/app_ok" copyreloc.c -fno-pie -no-pie "$S/full/libd.so" -Wl,--enable-new-dtags "-Wl,-rpath,$S/full"
-readelf -rW "$S/app" | grep -q 'R_386_COPY.*lib_data' || { echo "build-i386.sh: app has no R_386_COPY" >&2; exit 1; }
+readelf_matches -q 'R_386_COPY.*lib_data' -rW "$S/app" || { echo "build-i386.sh: app has no R_386_COPY" >&2; exit 1; }
 case_ undef_copyreloc/copy "$S/app" "$S" - "app: lib_data (R_386_COPY), lib_fn undefined"
 case_ undef_copyreloc/pie "$S/app_pie" "$S" - "PIE app: lib_data (GLOB_DAT), lib_fn undefined"
 case_ undef_copyreloc/ok "$S/app_ok" "$S" - "copy relocation satisfied"

@@ -12,6 +12,15 @@
 # Nothing outside OUTDIR is written; the host's /etc/ld-musl-x86_64.path is
 # only read (by the loader; oracle.py copies it into cases.json).
 set -euo pipefail
+# Whether readelf's lines for a file match a pattern: readelf_matches GREP-FLAGS PATTERN READELF-ARGS...
+# The output is read in full first: `readelf | grep -q` stops reading at the first match, and under
+# pipefail readelf's SIGPIPE then fails the check at random (by timing).
+readelf_matches() {
+  local flags=$1 pattern=$2 out
+  shift 2
+  out=$(readelf "$@" 2>/dev/null) || { echo "$(basename "$0"): readelf $* failed" >&2; exit 1; }
+  grep "$flags" -- "$pattern" <<<"$out"
+}
 
 [ $# -eq 1 ] || { echo "usage: $0 OUTDIR" >&2; exit 2; }
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -152,8 +161,8 @@ mlib "$S/L/libboth.so" libboth.so lib.c -DFN=g -DCALL=val "$S/U/libx.so" "$S/U/l
   "$(stub "$S/U")" -Wl,--disable-new-dtags "-Wl,-rpath,$S/R"
 x gcc -O -o "$O/dynpatch" "$HERE/tree/src/dynpatch.c"
 x "$O/dynpatch" "$S/L/libboth.so" "$S/U"
-readelf -dW "$S/L/libboth.so" | grep -q "(RPATH).*\[$S/R\]" || { echo "build-musl.sh: libboth has no RPATH" >&2; exit 1; }
-readelf -dW "$S/L/libboth.so" | grep -q "(RUNPATH).*\[$S/U\]" || { echo "build-musl.sh: libboth has no RUNPATH" >&2; exit 1; }
+readelf_matches -q "(RPATH).*\[$S/R\]" -dW "$S/L/libboth.so" || { echo "build-musl.sh: libboth has no RPATH" >&2; exit 1; }
+readelf_matches -q "(RUNPATH).*\[$S/U\]" -dW "$S/L/libboth.so" || { echo "build-musl.sh: libboth has no RUNPATH" >&2; exit 1; }
 mexe "$S/app" main.c -DFN=g "$S/L/libboth.so" -Wl,--enable-new-dtags "-Wl,-rpath,$S/L:$S/U"
 case_ rpath_and_runpath "$S/app" "$S" - list "libboth: RPATH R ignored, RUNPATH U used (libx from U); libkid's libk (only in R) not found"
 
@@ -203,7 +212,7 @@ mlib "$S/abs/libabs.so" - lib.c -DFN=absv -DVAL=2
 (cd "$S" && x "$CC" -O -o app "$(source_of main.c)" -DFN=val -Wl,--no-as-needed ./sub/libslash.so "$S/abs/libabs.so")
 (cd "$S" && x "$CC" -O -o app_twice "$(source_of main.c)" -DFN=val -Wl,--no-as-needed ./sub/libslash.so -Lsub -lslash \
   -Wl,--enable-new-dtags "-Wl,-rpath,$S/sub")
-readelf -dW "$S/app" | grep -q 'NEEDED.*\[\./sub/libslash\.so\]' || { echo "build-musl.sh: app lacks DT_NEEDED ./sub/libslash.so" >&2; exit 1; }
+readelf_matches -q 'NEEDED.*\[\./sub/libslash\.so\]' -dW "$S/app" || { echo "build-musl.sh: app lacks DT_NEEDED ./sub/libslash.so" >&2; exit 1; }
 case_ slash_needed/cwd "$S/app" "$S" - list "./sub/libslash.so from the cwd, $S/abs/libabs.so"
 case_ slash_needed/other_cwd "$S/app" "$S/sub" - list "cwd sub/: ./sub/libslash.so not found"
 case_ slash_needed/reused "$S/app_twice" "$S" - list "./sub/libslash.so, then libslash.so found by RUNPATH = same inode: once"
@@ -347,7 +356,7 @@ mlib "$S/full/libd.so" libd.so libdata.c
 mlib "$S/lib/libd.so" libd.so libdata.c -DNONE
 mexe "$S/app" copyreloc.c "$S/full/libd.so" -Wl,--enable-new-dtags "-Wl,-rpath,$S/lib"
 mexe "$S/app_ok" copyreloc.c "$S/full/libd.so" -Wl,--enable-new-dtags "-Wl,-rpath,$S/full"
-readelf -rW "$S/app" | grep -q 'R_X86_64_COPY.*lib_data' || { echo "build-musl.sh: app has no copy relocation" >&2; exit 1; }
+readelf_matches -q 'R_X86_64_COPY.*lib_data' -rW "$S/app" || { echo "build-musl.sh: app has no copy relocation" >&2; exit 1; }
 case_ undef_copyreloc/missing "$S/app" "$S" - list "app: lib_data (COPY) and lib_fn (JUMP_SLOT) undefined"
 case_ undef_copyreloc/ok "$S/app_ok" "$S" - run=42 "the copy relocation satisfied (exit 42)"
 
@@ -375,7 +384,7 @@ mlib "$S/v2/libv.so" libv.so vlib.c "-Wl,--version-script=$O/v2.map"
 mlib "$S/v3/libv.so" libv.so vlib.c "-Wl,--version-script=$O/v3.map"
 mlib "$S/plain/libv.so" libv.so vlib.c
 mexe "$S/app" vmain.c "$S/v2/libv.so"
-readelf -VW "$S/app" | grep -q 'Name: VER_2' || { echo "build-musl.sh: app needs no VER_2" >&2; exit 1; }
+readelf_matches -q 'Name: VER_2' -VW "$S/app" || { echo "build-musl.sh: app needs no VER_2" >&2; exit 1; }
 case_ versions_ignored/v2 "$S/app" "$S" "$S/v2" run=5 "VER_2 needed, VER_2 defined (exit 5)"
 case_ versions_ignored/unversioned "$S/app" "$S" "$S/plain" run=5 "VER_2 needed, libv.so has no versions (exit 5)"
 case_ versions_ignored/other_version "$S/app" "$S" "$S/v3" run=5 "VER_2 needed, only VER_3 defined (exit 5)"
@@ -388,7 +397,7 @@ mlib "$S/v2/libv.so" libv.so vlib.c "-Wl,--version-script=$O/v2.map"
 mlib "$S/hidden/libv.so" libv.so vlib.c -DHIDDEN_ONLY "-Wl,--version-script=$O/hidden.map"
 mlib "$S/hidden_default/libv.so" libv.so vlib.c -DHIDDEN_AND_DEFAULT "-Wl,--version-script=$O/hidden.map"
 mexe "$S/app" vmain.c "$S/v2/libv.so"
-readelf -sW --dyn-syms "$S/hidden/libv.so" | grep -q ' foo@VER_2$' || { echo "build-musl.sh: hidden/libv.so lacks foo@VER_2" >&2; exit 1; }
+readelf_matches -q ' foo@VER_2$' -sW --dyn-syms "$S/hidden/libv.so" || { echo "build-musl.sh: hidden/libv.so lacks foo@VER_2" >&2; exit 1; }
 case_ hidden_version/hidden_only "$S/app" "$S" "$S/hidden" list "foo only as hidden foo@VER_2: symbol not found"
 case_ hidden_version/hidden_and_default "$S/app" "$S" "$S/hidden_default" run=5 "foo@VER_1 hidden + foo@@VER_2: found (exit 5)"
 

@@ -54,6 +54,15 @@
 #   and prints its undefined symbols. (Every library built here has libc.so.6
 #   as DT_NEEDED anyway, -Wl,--no-as-needed.)
 set -euo pipefail
+# Whether readelf's lines for a file match a pattern: readelf_matches GREP-FLAGS PATTERN READELF-ARGS...
+# The output is read in full first: `readelf | grep -q` stops reading at the first match, and under
+# pipefail readelf's SIGPIPE then fails the check at random (by timing).
+readelf_matches() {
+  local flags=$1 pattern=$2 out
+  shift 2
+  out=$(readelf "$@" 2>/dev/null) || { echo "$(basename "$0"): readelf $* failed" >&2; exit 1; }
+  grep "$flags" -- "$pattern" <<<"$out"
+}
 
 [ $# -eq 1 ] || { echo "usage: $0 OUTDIR" >&2; exit 2; }
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -93,11 +102,11 @@ ORIGIN='-Wl,--enable-new-dtags,-rpath,$ORIGIN'
 origin() { echo "-Wl,--enable-new-dtags,-rpath,\$ORIGIN/$1"; }
 
 # dyn_has FILE ERE: readelf --dyn-syms -W FILE has a line matching ERE.
-dyn_has() { readelf --dyn-syms -W "$1" | grep -Eq "$2" || die "$1: no .dynsym line matching /$2/"; }
-dyn_lacks() { ! readelf --dyn-syms -W "$1" | grep -Eq "$2" || die "$1: unexpected .dynsym line matching /$2/"; }
+dyn_has() { readelf_matches -Eq "$2" --dyn-syms -W "$1" || die "$1: no .dynsym line matching /$2/"; }
+dyn_lacks() { ! readelf_matches -Eq "$2" --dyn-syms -W "$1" || die "$1: unexpected .dynsym line matching /$2/"; }
 # reloc_has FILE ERE / reloc_lacks FILE ERE: readelf -rW.
-reloc_has() { readelf -rW "$1" | grep -Eq "$2" || die "$1: no relocation matching /$2/"; }
-reloc_lacks() { ! readelf -rW "$1" | grep -Eq "$2" || die "$1: unexpected relocation matching /$2/"; }
+reloc_has() { readelf_matches -Eq "$2" -rW "$1" || die "$1: no relocation matching /$2/"; }
+reloc_lacks() { ! readelf_matches -Eq "$2" -rW "$1" || die "$1: unexpected relocation matching /$2/"; }
 needed() { readelf -dW "$1" | sed -n 's/.*(NEEDED).*\[\(.*\)\]$/\1/p' | tr '\n' ' '; }
 assert_needed() { local f=$1; shift; [ "$(needed "$f")" = "$* " ] || die "$f: NEEDED is [$(needed "$f")], want [$* ]"; }
 
@@ -130,9 +139,9 @@ exe "$S/app_nomid" "$D/app.c" -DNO_MID "$S/link/libv.so" "$(origin lib)"
 exe "$S/app_weakref" "$D/app.c" -DNO_MID -DWEAK_BAR "$S/link/libv.so" "$(origin lib)"
 exe "$S/app_weakflag" "$D/app.c" -DNO_MID "$S/link/libv.so" "$(origin lib)"
 x "$SYMTOOL" "$S/app_weakflag" vernaux V2 flags=2          # VER_FLG_WEAK
-readelf -VW "$S/app" | grep -q 'Name: V2  Flags: none' || die "app does not require V2"
-readelf -VW "$S/app_weakflag" | grep -q 'Name: V2  Flags: WEAK' || die "app_weakflag: V2 not weak"
-readelf -VW "$S/lib/libv.so" | grep -q 'Name: V2' && die "lib/libv.so defines V2"
+readelf_matches -q 'Name: V2  Flags: none' -VW "$S/app" || die "app does not require V2"
+readelf_matches -q 'Name: V2  Flags: WEAK' -VW "$S/app_weakflag" || die "app_weakflag: V2 not weak"
+readelf_matches -q 'Name: V2' -VW "$S/lib/libv.so" && die "lib/libv.so defines V2"
 dyn_has "$S/app_weakref" 'WEAK +DEFAULT +UND bar@V2'
 assert_needed "$S/app" libmid.so libv.so libc.so.6
 L=$S/lib/libv.so
@@ -178,9 +187,9 @@ so "$S/e3/libearly.so" libearly.so "$D/libearly.c" -DOWNVER -Wl,--version-script
 exe "$S/app" "$D/app.c" "$S/run/libearly.so" "$S/link/libv.so" "$(origin run)"
 assert_needed "$S/app" libearly.so libv.so libc.so.6
 dyn_has "$S/app" 'UND foo@V1'
-readelf -SW "$S/e2/libearly.so" | grep -q 'GNU_versym' && die "e2/libearly.so has .gnu.version"
-readelf -SW "$S/e1/libearly.so" | grep -q 'VERDEF' && die "e1/libearly.so has verdef"
-readelf -VW "$S/e3/libearly.so" | grep -q 'Flags: BASE' || die "e3/libearly.so has no verdef"
+readelf_matches -q 'GNU_versym' -SW "$S/e2/libearly.so" && die "e2/libearly.so has .gnu.version"
+readelf_matches -q 'VERDEF' -SW "$S/e1/libearly.so" && die "e1/libearly.so has verdef"
+readelf_matches -q 'Flags: BASE' -VW "$S/e3/libearly.so" || die "e3/libearly.so has no verdef"
 dyn_has "$S/e3/libearly.so" 'FUNC +GLOBAL +DEFAULT +[0-9]+ foo$'     # no @: versym 1
 add version_interpose_none "$S/app" "$S" - - - - ldd-r "U:foo@V1:$S/app"
 add version_interpose_verneed_only "$S/app" "$S" "$S/e1" - - - ldd-r
@@ -220,7 +229,7 @@ exe "$S/app" "$D/app.c" "$S/lib/libbpf.so" "$S/lib/libvsprintf.so" -Wl,--allow-s
 for f in "$S/lib/libvsprintf.so" "$S/vscript/libvsprintf.so"; do
   dyn_lacks "$f" vsnprintf_wrapper
   dyn_has "$f" 'FUNC +GLOBAL +DEFAULT +[0-9]+ vs_format$'
-  readelf -sW "$f" | grep -Eq 'FUNC +LOCAL +DEFAULT +[0-9]+ vsnprintf_wrapper$' || die "$f: no local vsnprintf_wrapper in .symtab"
+  readelf_matches -Eq 'FUNC +LOCAL +DEFAULT +[0-9]+ vsnprintf_wrapper$' -sW "$f" || die "$f: no local vsnprintf_wrapper in .symtab"
 done
 dyn_has "$S/lib/libbpf.so" 'UND vsnprintf_wrapper$'
 assert_needed "$S/app" libbpf.so libvsprintf.so libc.so.6
@@ -315,7 +324,7 @@ so "$S/libuse_h.so" libuse_h.so "$D/libuse_h.c" "$S/libvis.so" "$ORIGIN"
 so "$S/libuse_d.so" libuse_d.so "$D/libuse_d.c" "$S/libvis.so" "$(origin patched)"
 dyn_has "$S/libvis.so" 'FUNC +GLOBAL +PROTECTED +[0-9]+ pfunc$'
 dyn_lacks "$S/libvis.so" hfunc
-readelf -sW "$S/libvis.so" | grep -Eq 'FUNC +LOCAL +DEFAULT +[0-9]+ hfunc$' || die "libvis.so: no local hfunc"
+readelf_matches -Eq 'FUNC +LOCAL +DEFAULT +[0-9]+ hfunc$' -sW "$S/libvis.so" || die "libvis.so: no local hfunc"
 dyn_has "$S/patched/libvis.so" 'FUNC +GLOBAL +HIDDEN +[0-9]+ dhid$'
 dyn_has "$S/patched/libvis.so" 'FUNC +GLOBAL +INTERNAL +[0-9]+ dint$'
 add protected "$S/libuse_p.so" "$S" - - - - ldd-r
@@ -351,7 +360,7 @@ so "$S/lib/libplt.so" libplt.so "$D/libplt.c"
 so "$S/gone/libplt.so" libplt.so "$D/libplt.c" -DGONE
 so "$S/lib/libother.so" libother.so "$D/libother.c" "$S/lib/libplt.so" "$ORIGIN"
 exe "$S/app" -fno-pic -no-pie "$D/app.c" "$S/lib/libplt.so" "$S/lib/libother.so" "$(origin lib)"
-readelf -hW "$S/app" | grep -q 'EXEC (Executable file)' || die "plt_address/app is not ET_EXEC"
+readelf_matches -q 'EXEC (Executable file)' -hW "$S/app" || die "plt_address/app is not ET_EXEC"
 readelf --dyn-syms -W "$S/app" | awk '$8 == "libfunc" && $7 == "UND" && $2 !~ /^0+$/ { f = 1 } END { exit !f }' ||
   die "plt_address/app: libfunc is not UND with a non-zero st_value"
 reloc_has "$S/app" 'R_X86_64_JUMP_SLOT .* libfunc'
@@ -401,8 +410,8 @@ dyn_has "$S/libuse.so" 'UND foo$'
 dyn_has "$S/idx2/libhv.so" ' foo@V1$'
 dyn_has "$S/idx3/libhv.so" ' foo@V2$'
 dyn_has "$S/def3/libhv.so" ' foo@@V2$'
-readelf -VW "$S/idx3/libhv.so" | grep -q 'Index: 3 .*Name: V2' || die "idx3: V2 is not index 3"
-readelf -VW "$S/idx3/libhv.so" | grep -Eq ' 3h\(V2\)' || die "idx3: no hidden V2 versym"
+readelf_matches -q 'Index: 3 .*Name: V2' -VW "$S/idx3/libhv.so" || die "idx3: V2 is not index 3"
+readelf_matches -Eq ' 3h\(V2\)' -VW "$S/idx3/libhv.so" || die "idx3: no hidden V2 versym"
 add hidden_versioned "$S/libuse.so" "$S" - - - - ldd-r "U:foo:$S/libuse.so" "H:foo:@V2"
 add hidden_versioned_idx2 "$S/libuse.so" "$S" "$S/idx2" - - - ldd-r
 add hidden_versioned_default "$S/libuse.so" "$S" "$S/def3" - - - ldd-r

@@ -53,7 +53,7 @@ if [ -z "$mirror" ]; then
     END { flush() }')
   if [ -z "$mirror" ]; then
     mirror=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
-      sed -E 's/\[[^]]*\]//' | awk '$1 == "deb" && $3 == "bookworm" { print $2; exit }')
+      sed -E 's/\[[^]]*\]//' | awk '!found && $1 == "deb" && $3 == "bookworm" { print $2; found = 1 }')
   fi
   mirror=${mirror:-http://deb.debian.org/debian}
 fi

@@ -55,7 +55,8 @@ LLD=/opt/swift/usr/bin/ld.lld
 START=$(date +%s%N)
 
 # libc.so.6 as the host's /etc/ld.so.cache resolves it (rule: cache lookup).
-LIBC=$(ldconfig -p | awk '$1 == "libc.so.6" && /x86-64/ { print $NF; exit }')
+# awk reads to the end (no early exit): ldconfig, cut off by a closed pipe, would fail this line under pipefail.
+LIBC=$(ldconfig -p | awk '!found && $1 == "libc.so.6" && /x86-64/ { print $NF; found = 1 }')
 [ -n "$LIBC" ] || { echo "build-tree.sh: no x86-64 libc.so.6 in ldconfig -p" >&2; exit 1; }
 
 # x CMD...: run, log, stop with the log tail on failure.

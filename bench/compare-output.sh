@@ -21,8 +21,8 @@ compare() { # NAME ARGS...
     printf 'same  %-40s %s bytes\n' "$name" "$(stat -c %s "$work/new.out")"
   else
     printf 'DIFF  %s\n' "$name"
-    diff "$work/old.out" "$work/new.out" | head -20
-    diff "$work/old.err" "$work/new.err" | head -10
+    diff "$work/old.out" "$work/new.out" | sed -n 1,20p
+    diff "$work/old.err" "$work/new.err" | sed -n 1,10p
     failures=$((failures + 1))
   fi
 }

@@ -7,6 +7,16 @@
 #
 # Environment: TESTBIN (default TestBinaries/out) for the matrix; FILES to override the real files.
 set -uo pipefail
+# Whether readelf's lines for a file match a pattern (status 2 when readelf fails):
+# readelf_matches GREP-FLAGS PATTERN READELF-ARGS...
+# The output is read in full first: `readelf | grep -q` stops reading at the first match, and under
+# pipefail readelf's SIGPIPE then fails the check at random (by timing).
+readelf_matches() {
+  local flags=$1 pattern=$2 out
+  shift 2
+  out=$(readelf "$@" 2>/dev/null) || return 2
+  grep "$flags" -- "$pattern" <<<"$out"
+}
 here=$(cd "$(dirname "$0")/.." && pwd)
 elfdyn=$(realpath "${1:?usage: rpath-compare.sh ELFDYN [PATCHELF...]}")
 shift
@@ -15,7 +25,7 @@ tools=("elfdyn" "$@")
 label() { if [ "$1" = elfdyn ]; then echo elfdyn; else echo "patchelf-$("$1" --version | awk '{print $2}')"; fi; }
 testbin=${TESTBIN:-$here/TestBinaries/out}
 toolchain=$(rustc --print sysroot 2>/dev/null || echo /root/.rustup/toolchains/stable-x86_64-unknown-linux-gnu)
-driver=$(ls "$toolchain"/lib/librustc_driver-*.so 2>/dev/null | head -1)
+driver=$(ls "$toolchain"/lib/librustc_driver-*.so 2>/dev/null | sed -n 1p)
 default_files=(
   /usr/bin/ls /usr/bin/grep /usr/bin/tar /usr/bin/readelf /usr/bin/patchelf
   /usr/lib/x86_64-linux-gnu/libz.so.1 /usr/lib/x86_64-linux-gnu/libelf.so.1 /usr/lib/x86_64-linux-gnu/libcrypt.so.1
@@ -34,7 +44,7 @@ for i in 1 2 3 4 5 6; do padding+=":/nonexistent/elfdyn-compare/a-directory-that
 new_value() {
   local file=$1 dir old
   dir=$(dirname "$(realpath "$file")")
-  old=$(readelf -dW "$file" 2>/dev/null | sed -n 's/.*(R[UN]*PATH).*\[\(.*\)\]/\1/p' | head -1)
+  old=$(readelf -dW "$file" 2>/dev/null | sed -n 's/.*(R[UN]*PATH).*\[\(.*\)\]/\1/p' | sed -n 1p)
   old=${old//\$ORIGIN/$dir}
   old=${old//\$\{ORIGIN\}/$dir}
   printf '%s%s' "${old:-/nonexistent/elfdyn-compare/none}" "$padding"
@@ -57,8 +67,8 @@ check() {
 
 kind_of() {
   local file=$1
-  if ! readelf -hW "$file" | grep -q 'X86-64'; then echo foreign; return; fi
-  if readelf -lW "$file" | grep -q 'Requesting program interpreter'; then echo exe; else echo lib; fi
+  if ! readelf_matches -q 'X86-64' -hW "$file"; then echo foreign; return; fi
+  if readelf_matches -q 'Requesting program interpreter' -lW "$file"; then echo exe; else echo lib; fi
 }
 
 lint() { eu-elflint --gnu-ld "$1" 2>&1 | sed "s|$1|FILE|g" | grep -v '^No errors' | sort -u; }
@@ -87,11 +97,11 @@ run_tool() {
   if check "$file" "$kind"; then runs=yes; else runs=no; fi
   cp -p "$file" "$file.stripped"
   if strip "$file.stripped" 2>/dev/null || { [ "$kind" = foreign ] && /opt/swift/usr/bin/llvm-objcopy --strip-all "$file.stripped"; }; then
-    if check "$file.stripped" "$kind" && readelf -dW "$file.stripped" | grep -qF "$value"; then stripped=yes; else stripped=no; fi
+    if check "$file.stripped" "$kind" && readelf_matches -qF "$value" -dW "$file.stripped"; then stripped=yes; else stripped=no; fi
   else
     stripped=strip-failed
   fi
-  if readelf -dW "$file" 2>/dev/null | grep -qF "[$value]"; then readback=yes; else readback=no; fi
+  if readelf_matches -qF "[$value]" -dW "$file"; then readback=yes; else readback=no; fi
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(label "$tool")" "$name" "$kind" "$strategy" \
     "$((after_size - before_size))" "$new" "$runs" "$stripped" "$readback"
   local t

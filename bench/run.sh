@@ -179,7 +179,7 @@ if command -v valgrind >/dev/null; then
   instructions() { # prints the Ir total of one run
     local out="$RESULTS/callgrind.out"
     "$VALGRIND" --tool=callgrind --callgrind-out-file="$out" "$@" >/dev/null 2>"$RESULTS/callgrind.log" || true
-    sed -n 's/^summary: //p;s/^totals: //p' "$out" | head -1
+    sed -n '/^summary: /{s///p;q};/^totals: /{s///p;q}' "$out"
   }
   printf '  %15s  %s\n' "instructions" "command"
   printf '  %15s  %s\n' "$(instructions "$ELFDYN" tree "$TARGET")" "elfdyn tree $TARGET"

@@ -15,7 +15,7 @@ patchelf=${PATCHELF:-$(command -v patchelf || true)}
 patchelf2=${PATCHELF2:-}
 [ -z "$patchelf2" ] && [ -x /opt/patchelf-0.19/bin/patchelf ] && patchelf2=/opt/patchelf-0.19/bin/patchelf
 sysroot=$(rustc --print sysroot 2>/dev/null || true)
-driver=$(ls "$sysroot"/lib/librustc_driver-*.so 2>/dev/null | head -1 || true)
+driver=$(ls "$sysroot"/lib/librustc_driver-*.so 2>/dev/null | sed -n 1p || true)
 [ -n "$driver" ] || { echo "set-rpath.sh: no librustc_driver-*.so (is a Rust toolchain installed?)" >&2; exit 1; }
 for tool in hyperfine /usr/bin/time; do command -v "$tool" >/dev/null || { echo "set-rpath.sh: $tool is missing" >&2; exit 1; }; done
 work=$(mktemp -d "$(dirname "$(realpath "$0")")/../.bench-set-rpath.XXXXXX")
@@ -46,7 +46,7 @@ for tool in "${tools[@]}"; do
   peak[$tool]=$(/usr/bin/time -v sh -c "$command" 2>&1 >/dev/null | awk -F': ' '/Maximum resident set size/ {print $2}')
   added=$(( $(stat -c %s "$copy") - size ))
   printf '%-16s %8.3f s  peak %7d KB  +%d bytes  %s\n' "$tool" "${mean[$tool]}" "${peak[$tool]}" "$added" \
-    "$(case $tool in elfdyn*) "$elfdyn" --version ;; patchelf) "$patchelf" --version ;; durable_copy) echo "cp, sync FILE, mv" ;; *) "$patchelf2" --version ;; esac 2>/dev/null | head -1 || true)"
+    "$(case $tool in elfdyn*) "$elfdyn" --version ;; patchelf) "$patchelf" --version ;; durable_copy) echo "cp, sync FILE, mv" ;; *) "$patchelf2" --version ;; esac 2>/dev/null | sed -n 1p || true)"
 done
 for tool in "${tools[@]}"; do
   case $tool in elfdyn*) continue ;; durable_copy)

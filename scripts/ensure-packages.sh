@@ -4,7 +4,8 @@
 set -euo pipefail
 missing=()
 for package in "$@"; do
-  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+  status=$(dpkg-query -W -f='${Status}' "$package" 2>/dev/null || true)
+  if [ "$status" != "install ok installed" ]; then
     missing+=("$package")
   fi
 done
@@ -20,7 +21,7 @@ export DEBIAN_FRONTEND=noninteractive
 for package in "${missing[@]}"; do
   case "$package" in
     *:*) arch=${package##*:}
-      if ! dpkg --print-foreign-architectures | grep -qx "$arch"; then
+      if ! grep -qx "$arch" <<<"$(dpkg --print-foreign-architectures)"; then
         dpkg --add-architecture "$arch"
         rm -f /tmp/.elfdyn-apt-updated
       fi ;;

@@ -22,8 +22,8 @@ trap 'rm -rf "$work"' EXIT
 unset LD_LIBRARY_PATH LD_PRELOAD
 
 # A program with many libraries, a library, and a handful of programs in one run.
-big=$(ls /opt/swift/usr/bin/sourcekit-lsp /usr/bin/python3 2>/dev/null | head -1)
-lib=$(ls /usr/lib/x86_64-linux-gnu/libssl.so.3 /usr/lib/x86_64-linux-gnu/libz.so.1 2>/dev/null | head -1)
+big=$(ls /opt/swift/usr/bin/sourcekit-lsp /usr/bin/python3 2>/dev/null | sed -n 1p)
+lib=$(ls /usr/lib/x86_64-linux-gnu/libssl.so.3 /usr/lib/x86_64-linux-gnu/libz.so.1 2>/dev/null | sed -n 1p)
 mapfile -t several < <(ls /usr/bin/ls /usr/bin/cp /usr/bin/git /usr/bin/perl /usr/bin/gcc 2>/dev/null)
 cp /usr/bin/ls "$work/ls-copy"
 cp /usr/bin/ls "$work/ls-copy2"

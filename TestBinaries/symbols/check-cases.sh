@@ -32,6 +32,16 @@
 # Prints PASS/FAIL per row; exit 1 if any fails. CHECK_VERBOSE=1 also prints
 # ldd -r's stdout/stderr/exit status per ldd-r row.
 set -uo pipefail
+# Whether readelf's lines for a file match a pattern (status 2 when readelf fails):
+# readelf_matches GREP-FLAGS PATTERN READELF-ARGS...
+# The output is read in full first: `readelf | grep -q` stops reading at the first match, and under
+# pipefail readelf's SIGPIPE then fails the check at random (by timing).
+readelf_matches() {
+  local flags=$1 pattern=$2 out
+  shift 2
+  out=$(readelf "$@" 2>/dev/null) || return 2
+  grep "$flags" -- "$pattern" <<<"$out"
+}
 
 [ $# -ge 1 ] || { echo "usage: $0 OUTDIR [CASE...]" >&2; exit 2; }
 T=$(realpath "$1")/symbols
@@ -99,7 +109,7 @@ check_ldd() {
   fi
   if [ "$expect" = ok ]; then : >"$tmp/want"; else items "$expect" UVW >"$tmp/want"; fi
   if ! cmp -s "$tmp/want" "$tmp/got"; then
-    why=$'U/V/W mismatch (- expect, + ldd -r):\n'"$(diff "$tmp/want" "$tmp/got" | grep '^[<>]' | sed 's/^</  -/; s/^>/  +/' | head -20)"
+    why=$'U/V/W mismatch (- expect, + ldd -r):\n'"$(diff "$tmp/want" "$tmp/got" | grep '^[<>]' | sed -n 's/^</  -/; s/^>/  +/; 1,20p')"
     return
   fi
   # M items
@@ -113,7 +123,7 @@ check_ldd() {
   while IFS= read -r m; do
     [ -n "$m" ] || continue
     n=$(cut -d: -f2 <<<"$m"); by=$(cut -d: -f3- <<<"$m")
-    readelf -dW "$by" 2>/dev/null | grep -qF "(NEEDED)             Shared library: [$n]" ||
+    readelf_matches -qF "(NEEDED)             Shared library: [$n]" -dW "$by" ||
       { why="$m: $by has no DT_NEEDED $n"; return; }
   done < <(items "$expect" M)
 }
@@ -126,7 +136,7 @@ check_h() {
   while IFS= read -r h; do
     [ -n "$h" ] || continue
     sym=$(cut -d: -f2 <<<"$h"); text=$(cut -d: -f3- <<<"$h")
-    f=$(find "$casedir" -name "$text" -type f | head -1)
+    f=$(find "$casedir" -name "$text" -type f | sed -n 1p)
     [ -n "$f" ] || continue
     { nm "$f" 2>/dev/null; nm -D "$f" 2>/dev/null; } | awk -v s="$sym" '$NF == s && $(NF-1) !~ /^[Uuvw]$/ { f = 1 } END { exit !f }' ||
       { why="$h: $f does not define $sym"; return; }

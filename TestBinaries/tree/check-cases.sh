@@ -87,18 +87,18 @@ while IFS=$'\t' read -r name exe cwd llp pre oracle expect; do
     rc=$?
     parse_expect "$cwd" "$expect" >"$tmp/want"
     if grep -q '=>error$' "$tmp/want"; then
-      ename=$(sed -n 's/=>error$//p' "$tmp/want" | head -1)
+      ename=$(sed -n '/=>error$/{s///p;q}' "$tmp/want")
       if [ $rc -eq 0 ]; then why="loader succeeded, want a fatal error for $ename"
       # ldd (trace mode) prints the error on stdout, a running program on stderr.
-      elif ! cat "$tmp/out" "$tmp/err" | grep -q "error while loading shared libraries: .*${ename##*/}: "; then
+      elif ! grep -qh "error while loading shared libraries: .*${ename##*/}: " "$tmp/out" "$tmp/err"; then
         why="no load error for $ename: $(cat "$tmp/out" "$tmp/err")"
       elif grep -q ' => ' "$tmp/out"; then why="a list was printed despite the error"
       fi
     else
       parse_trace "$cwd" <"$tmp/out" >"$tmp/got"
-      if [ $rc -ne 0 ]; then why="$oracle exit $rc: $(cat "$tmp/out" "$tmp/err" | head -3)"
+      if [ $rc -ne 0 ]; then why="$oracle exit $rc: $(cat "$tmp/out" "$tmp/err" | sed -n 1,3p)"
       elif ! cmp -s "$tmp/got" "$tmp/want"; then
-        why=$'mismatch (- expect, + '"$oracle"$'):\n'"$(diff "$tmp/want" "$tmp/got" | grep '^[<>]' | sed 's/^</  -/; s/^>/  +/' | head -20)"
+        why=$'mismatch (- expect, + '"$oracle"$'):\n'"$(diff "$tmp/want" "$tmp/got" | grep '^[<>]' | sed -n 's/^</  -/; s/^>/  +/; 1,20p')"
       fi
     fi
     want_exit=$(printf '%s\n' "$expect" | tr ';' '\n' | sed -n 's/^exit=//p')

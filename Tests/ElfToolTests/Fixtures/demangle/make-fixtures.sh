@@ -87,7 +87,7 @@ check_normalisation() {
   local differ
   differ=$(paste "$work/terse" "$work/verbose" | awk -F '\t' '$1 != $2' | wc -l)
   echo "$(basename "$file"): normalised c++filt differs from c++filt -i on $differ of $(wc -l < "$file") names"
-  paste "$work/terse" "$work/verbose" | awk -F '\t' '$1 != $2 { print "  -i:      " $1; print "  verbose: " $2 }' | head -4
+  paste "$work/terse" "$work/verbose" | awk -F '\t' '$1 != $2 { print "  -i:      " $1; print "  verbose: " $2 }' | sed -n 1,4p
 }
 
 "$rustc" +nightly -O "$here/rustc-demangle-oracle.rs" -o "$work/oracle"
@@ -122,4 +122,4 @@ symbols "-D --defined-only" /usr/lib/x86_64-linux-gnu/libstdc++.so.6 '^_Z' | sam
 check_normalisation "$out/rust-legacy.tsv"
 check_normalisation "$out/rust-v0.tsv"
 wc -l "$out"/*.tsv
-echo "$(c++filt --version | head -1); $("$rustc" --version); $("$rustc" +nightly --version)"
+echo "$(c++filt --version | sed -n 1p); $("$rustc" --version); $("$rustc" +nightly --version)"
