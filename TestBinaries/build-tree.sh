@@ -570,6 +570,9 @@ x ldconfig -r "$R" -X
 rm "$R/opt/vendor/lib/libgone.so"
 lib "$R/usr/lib/libgone.so" f libgone.so
 lib "$R/usr/lib/x86_64-linux-gnu/libstale.so" f libstale.so
+# The program interpreter, where the kernel would open it under ROOT (a stand-in: a program whose
+# PT_INTERP is missing does not start, and elfdyn reports it).
+lib "$R/lib64/ld-linux-x86-64.so.2" f ld-linux-x86-64.so.2
 ldconfig -C "$R/etc/ld.so.cache" -p >"$S/cache.txt"
 for k in libv.so libgone.so libd.so libc.so.6; do
   grep -q "^	$k (libc6,x86-64) => " "$S/cache.txt" || { echo "build-tree.sh: $k not in $R/etc/ld.so.cache" >&2; exit 1; }

@@ -317,7 +317,9 @@ public struct TreeRenderer {
       let cycle = onPath.contains(to)
       let first = expanded[to] == 0
       let expandHere = !cycle && (options.all || first)
-      let missing = via == .notFound || via == .failed
+      // An interpreter that cannot be loaded keeps its `via` and carries the error.
+      let unloadable = via == .failed || (via == .interpreter && graph.objects[to].error != nil)
+      let missing = via == .notFound || unloadable
       if !options.all && !first && !missing {
         repeats += 1
         continue
@@ -329,7 +331,7 @@ public struct TreeRenderer {
         arena.append(" ")
         arena.append("not found", s, .red)
         if edge.kind == .auxiliary { arena.append(" (auxiliary filter: not required)", s, .dim) }
-      case .failed:
+      case _ where unloadable:
         arena.append(" => ")
         arena.append(graph.objects[to].path ?? "?")
         arena.append(" ")

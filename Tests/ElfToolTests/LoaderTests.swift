@@ -53,6 +53,58 @@ import Testing
     #expect(try CheckDocument.decode(glibc).results.first?.undefined.map(\.symbol).contains("ifn") == false)
   }
 
+  /// The kernel does not start a program whose PT_INTERP it cannot load: tree and check-undefined
+  /// report the interpreter (exit status 1) even when no DT_NEEDED names it, as a missing file and
+  /// as a file that is not ELF; the same program with the system's interpreter is clean.
+  @Test func aProgramWhoseInterpreterCannotBeLoadedIsReported() throws {
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    try "int main(void) { return 0; }\n".write(toFile: dir + "/main.c", atomically: true, encoding: .utf8)
+    let good = dir + "/good"
+    try #require(try run("/usr/bin/gcc", ["-o", good, dir + "/main.c"]).status == 0)
+    try "not a loader\n".write(toFile: dir + "/text-loader", atomically: true, encoding: .utf8)
+    let cases = [
+      ("missing", dir + "/no/such/ld.so", "program interpreter: No such file or directory"),
+      ("text", dir + "/text-loader", "program interpreter: file too short"),
+    ]
+    for (label, interpreter, reason) in cases {
+      let app = dir + "/" + label
+      try FileManager.default.copyItem(atPath: good, toPath: app)
+      let patched = try run("/usr/bin/patchelf", ["--set-interpreter", interpreter, app])
+      try #require(patched.status == 0, "\(patched.stderr)")
+      // The oracle: the kernel refuses to start it.
+      let ran = try run("/bin/bash", ["-c", "exec \"$0\"", app])
+      #expect(ran.status == 126 || ran.status == 127, "\(label): \(ran.status) \(ran.stderr)")
+      let tree = try elfdyn(["tree", app])
+      #expect(tree.status == 1, "\(label): \(tree.stdout)\(tree.stderr)")
+      #expect(tree.stdout.contains("[interpreter \(interpreter) missing]"), "\(label): \(tree.stdout)")
+      let flat = try elfdyn(["tree", "--flat", app])
+      #expect(flat.status == 1)
+      #expect(flat.stdout.contains("\t\(interpreter) => \(interpreter) (cannot be loaded: \(reason)"), "\(flat.stdout)")
+      let (json, jsonRun) = try treeJSON(app)
+      #expect(jsonRun.status == 1)
+      let entry = json.objects.first { $0.path == interpreter }
+      #expect(entry?.found == false && entry?.error?.hasPrefix(reason) == true, "\(label): \(jsonRun.stdout)")
+      let check = try elfdyn(["check-undefined", app])
+      #expect(check.status == 1, "\(label): \(check.stdout)")
+      #expect(check.stdout.contains("library not found: \(interpreter) (\(reason)"), "\(label): \(check.stdout)")
+    }
+    let clean = try elfdyn(["tree", good])
+    #expect(clean.status == 0 && !clean.stdout.contains("missing"), "\(clean.stdout)")
+    // A musl program in a sysroot without musl: its interpreter also stands for libc.so, and that
+    // row says it cannot be loaded rather than showing it as found.
+    let root = dir + "/root"
+    try FileManager.default.createDirectory(atPath: root + "/bin", withIntermediateDirectories: true)
+    try FileManager.default.copyItem(atPath: try Self.musl() + "/ifunc/app", toPath: root + "/bin/app")
+    let musl = try elfdyn(["tree", "--root", root, root + "/bin/app"])
+    #expect(musl.status == 1)
+    #expect(musl.stdout.contains("[interpreter /lib/ld-musl-x86_64.so.1 missing]"), "\(musl.stdout)")
+    #expect(
+      musl.stdout.contains(
+        "libc.so => /lib/ld-musl-x86_64.so.1 cannot be loaded: program interpreter: No such file or directory"),
+      "\(musl.stdout)")
+  }
+
   /// A library whose dynamic symbol table cannot be read (here: DT_GNU_HASH points outside every
   /// segment) is reported as not checked, with exit status 1, never passed as clean.
   @Test func anObjectWhoseSymbolTableCannotBeReadIsReportedNotPassed() throws {

@@ -370,6 +370,7 @@ struct ResolveState {
         }
       }
     }
+    addUnloadableInterpreter()
     if options.dlopen { resolveDlopenDependencies() }
     placeFilteesBeforeFilters()
     return LoadGraph(
@@ -475,17 +476,27 @@ struct ResolveState {
     var object = LoadedObject(name: interp, path: interp, hostPath: host, via: .interpreter)
     object.names = [interp]
     // A loader that cannot be read is reported for a program; a library names none of its own.
-    if let interpFile = try? readFile(host) {
+    do throws(ElfError) {
+      let interpFile = try readFile(host)
       object.file = interpFile
       object.soname = interpFile.dynamic?.soname
       object.needed = interpFile.dynamic?.needed ?? []
       object.fileID = interpFile.fileID
-    } else if file.interpreter != nil {
-      object.error = "the program interpreter \(interp) cannot be opened"
-    } else {
-      return
+    } catch {
+      guard file.interpreter != nil else { return }
+      object.error = "program interpreter: \(error.message)"
     }
     pendingInterpreter = object
+  }
+
+  /// The kernel does not start a program whose interpreter it cannot load (execve fails): an
+  /// interpreter that cannot be read is a missing object of the program even when no DT_NEEDED
+  /// names it (one that can is loaded by the kernel, and is shown only where something needs it).
+  private mutating func addUnloadableInterpreter() {
+    guard var object = pendingInterpreter, object.error != nil else { return }
+    pendingInterpreter = nil
+    object.loader = 0
+    add(object)
   }
 
   /// The first loaded object that the loader would reuse for `name`: one requested by that name,
