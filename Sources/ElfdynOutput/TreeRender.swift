@@ -80,6 +80,7 @@ public struct TreeRenderer {
       ("interpreter", .optional(graph.interpreter)),
     ]
     if graph.staticallyLinked { fields.append(("staticallyLinked", .bool(true))) }
+    if let warning = graph.unknownLoaderWarning { fields.append(("warning", .string(warning))) }
     fields.append(("objects", .array(objects)))
     return .object(fields)
   }

@@ -101,14 +101,16 @@ struct TreeRequest {
   /// the rest needs it (a hint for a missing library, another format, an error).
   enum Prepared: Sendable {
     /// The text tree (or the --flat list), whether the input fails (exit status 1), and its
-    /// dlopen warnings.
+    /// warnings.
     case rendered([UInt8], failed: Bool, warnings: [String])
     case pending(ResolveOutcome)
   }
 
-  /// The warnings about an input's `.note.dlopen` declarations, in the order they are printed.
-  static func dlopenWarnings(_ graph: LoadGraph) -> [String] {
+  /// The warnings about an input (a loader elfdyn has no rules for, its `.note.dlopen`
+  /// declarations), in the order they are printed.
+  static func warnings(_ graph: LoadGraph) -> [String] {
     var warnings: [String] = []
+    if let unknown = graph.unknownLoaderWarning { warnings.append("warning: \(graph.input): \(unknown)") }
     for (index, declared) in graph.dlopen.enumerated() {
       for problem in declared.problems {
         warnings.append("warning: \(graph.objects[index].hostPath ?? graph.objects[index].name): \(problem)")
@@ -152,7 +154,7 @@ struct TreeRequest {
       let renderer = TreeRenderer(graph: graph)
       return .rendered(
         listOnly ? Array(renderer.flat().utf8) : renderer.textBytes(textOptions),
-        failed: !graph.allFound || graph.missingRequiredDlopen, warnings: Self.dlopenWarnings(graph))
+        failed: !graph.allFound || graph.missingRequiredDlopen, warnings: Self.warnings(graph))
     }
     // Built only when something is missing: reading the environment has its cost.
     var finder: MissingLibraryFinder?
@@ -218,7 +220,7 @@ struct TreeRequest {
         case .text: output.write(bytes: renderer.textBytes(options))
         }
       }
-      warn(Self.dlopenWarnings(graph))
+      warn(Self.warnings(graph))
       // A missing `required` dlopen dependency fails like a missing DT_NEEDED; a missing
       // `recommended` or `suggested` one is only shown.
       if (!graph.allFound || graph.missingRequiredDlopen) && status == 0 { status = 1 }

@@ -105,6 +105,55 @@ import Testing
       "\(musl.stdout)")
   }
 
+  /// glibc's loaders by every name they have on Debian's architectures, and musl's, are loaders
+  /// elfdyn has rules for; Android's, uClibc's and FreeBSD's are not.
+  @Test func interpretersAreKnownByTheirNames() {
+    let known = [
+      "/lib64/ld-linux-x86-64.so.2", "/lib/ld-linux.so.2", "/libx32/ld-linux-x32.so.2", "/lib/ld-linux-aarch64.so.1",
+      "/lib/ld-linux-armhf.so.3", "/lib/ld-linux.so.3", "/lib/ld-linux-riscv64-lp64d.so.1", "/lib64/ld64.so.2",
+      "/lib64/ld64.so.1", "/lib/ld.so.1", "/lib/ld-linux-loongarch-lp64d.so.1", "/lib/ld-musl-x86_64.so.1",
+      "/nix/store/0123-glibc-2.40/lib/ld-linux-x86-64.so.2",
+    ]
+    for path in known { #expect(LoaderModel.isKnownInterpreter(path), "\(path)") }
+    for path in ["/system/bin/linker64", "/system/bin/linker", "/lib/ld-uClibc.so.0", "/libexec/ld-elf.so.1"] {
+      #expect(!LoaderModel.isKnownInterpreter(path), "\(path)")
+    }
+  }
+
+  /// A program whose interpreter is no loader elfdyn has rules for (here Android's, in a sysroot):
+  /// tree resolves it with glibc's rules and says so (on stderr, and in JSON); check-undefined
+  /// does not check it (exit status 1) unless --loader chooses the rules.
+  @Test func aProgramOfAnUnknownLoaderIsResolvedWithAWarningAndNotChecked() throws {
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let root = dir + "/root"
+    for sub in ["/system/bin", "/bin"] {
+      try FileManager.default.createDirectory(atPath: root + sub, withIntermediateDirectories: true)
+    }
+    // A stand-in for Android's linker (a file, not the system's symbolic link).
+    let loader = URL(fileURLWithPath: "/lib64/ld-linux-x86-64.so.2").resolvingSymlinksInPath().path
+    try FileManager.default.copyItem(atPath: loader, toPath: root + "/system/bin/linker64")
+    try "int main(void) { return 0; }\n".write(toFile: dir + "/main.c", atomically: true, encoding: .utf8)
+    let app = root + "/bin/app"
+    try #require(try run("/usr/bin/gcc", ["-nostdlib", "-o", app, dir + "/main.c"]).status == 0)
+    try #require(try run("/usr/bin/patchelf", ["--set-interpreter", "/system/bin/linker64", app]).status == 0)
+    let warning = "its interpreter /system/bin/linker64 is neither glibc's nor musl's loader"
+    let tree = try elfdyn(["tree", "--root", root, app])
+    #expect(tree.status == 0, "\(tree.stdout)\(tree.stderr)")
+    #expect(tree.stderr.contains("warning: \(app): \(warning)"), "\(tree.stderr)")
+    let (json, _) = try treeJSON(app, arguments: ["--root", root])
+    #expect(json.warning?.hasPrefix(warning) == true, "\(json)")
+    let check = try elfdyn(["check-undefined", "--root", root, "--format", "json", app])
+    #expect(check.status == 1, "\(check.stdout)")
+    let unchecked = try CheckDocument.decode(check).results.first?.unchecked ?? []
+    #expect(unchecked.count == 1 && unchecked.first?.reason.hasPrefix(warning) == true, "\(check.stdout)")
+    // Chosen rules: no warning, and checked.
+    let chosen = try elfdyn(["check-undefined", "--root", root, "--loader", "glibc", app])
+    #expect(chosen.status == 0 && chosen.stderr.isEmpty, "\(chosen.stdout)\(chosen.stderr)")
+    let chosenTree = try elfdyn(["tree", "--root", root, "--loader", "glibc", app])
+    #expect(chosenTree.status == 0 && chosenTree.stderr.isEmpty, "\(chosenTree.stderr)")
+  }
+
   /// A library whose dynamic symbol table cannot be read (here: DT_GNU_HASH points outside every
   /// segment) is reported as not checked, with exit status 1, never passed as clean.
   @Test func anObjectWhoseSymbolTableCannotBeReadIsReportedNotPassed() throws {

@@ -152,6 +152,7 @@ struct TreeObject: Decodable {
 struct TreeJSON: Decodable {
   var path: String
   var interpreter: String?
+  var warning: String?
   var objects: [TreeObject]
 
   /// The objects after the input, as `ldd` lists them.

@@ -254,6 +254,16 @@ extension LoaderModel {
   /// musl ignores symbol versions when it binds; glibc checks them.
   var ignoresSymbolVersions: Bool { kind == .musl }
 
+  /// Whether an interpreter is named as glibc's or musl's loaders are: `ld-musl-ARCH.so.1`, or
+  /// glibc's `ld-linux*.so.N` (x86-64, i386, x32, AArch64, ARM, RISC-V, LoongArch, ...),
+  /// `ld64.so.N` (PowerPC64, S/390x) and `ld.so.N` (32-bit PowerPC, S/390 and MIPS), wherever
+  /// they are installed. Other loaders (Android's `linker64`, uClibc's `ld-uClibc.so.0`, FreeBSD's
+  /// `ld-elf.so.1`) have rules elfdyn does not model.
+  public static func isKnownInterpreter(_ path: String) -> Bool {
+    let name = Paths.basename(path)
+    return ["ld-musl-", "ld-linux", "ld64.so.", "ld.so."].contains { name.hasPrefix($0) }
+  }
+
   /// musl's loader is `ld-musl-ARCH.so.1`; every other interpreter is taken for glibc's.
   static func kind(ofInterpreter path: String?) -> Kind {
     guard let path else { return .glibc }

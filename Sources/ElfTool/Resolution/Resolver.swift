@@ -109,6 +109,9 @@ public struct LoadGraph: Sendable {
   public var preloads: [DependencyEdge]
   /// The loader whose rules were applied.
   public var loader: LoaderModel
+  /// The input's PT_INTERP when it names neither glibc's nor musl's loader and no `--loader` was
+  /// given: the graph was made with glibc's rules, which that loader may not follow.
+  public var unknownLoader: String?
   /// The input is statically linked (a static executable or static-pie): no loader, no
   /// libraries; `objects` holds the input alone.
   public var staticallyLinked = false
@@ -116,6 +119,14 @@ public struct LoadGraph: Sendable {
   /// = object index); empty unless `ResolveOptions.dlopen` was set. These libraries are not part of
   /// `objects`: the program loads them later, if at all.
   public var dlopen: [DlopenDeclarations] = []
+
+  /// What is said of an unknown loader (see `unknownLoader`), nil when the loader is known.
+  public var unknownLoaderWarning: String? {
+    unknownLoader.map {
+      "its interpreter \($0) is neither glibc's nor musl's loader, and elfdyn has no rules of its own for it: "
+        + "resolved with glibc's (--loader glibc or --loader musl chooses the rules)"
+    }
+  }
 
   /// Every object found and loadable, interpreter included.
   public var allFound: Bool { objects.allSatisfy { $0.found || ($0.auxiliary && $0.via == .notFound) } }
@@ -211,7 +222,11 @@ public struct Resolver: Sendable {
     let system = loaderModel(file.identity, interpreter: file.interpreter, kind: kind)
     var state = ResolveState(options: options, system: system, cache: cache)
     state.onLoaded = onLoaded
-    return state.run(input: path, file: file)
+    var graph = state.run(input: path, file: file)
+    if options.loader == nil, let interpreter = file.interpreter, !LoaderModel.isKnownInterpreter(interpreter) {
+      graph.unknownLoader = interpreter
+    }
+    return graph
   }
 
   /// The loader model for an input, from the shared cache when there is one: each model made

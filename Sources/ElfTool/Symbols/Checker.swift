@@ -105,6 +105,16 @@ public final class SymbolChecker: Sendable {
         result.staticallyLinked = true
         return result
       }
+      if let interpreter = graph.unknownLoader {
+        // Binding rules differ between loaders: no answer rather than glibc's answer for another.
+        var result = CheckResult(path: path)
+        result.missingLibraries = graph.missingLibraries
+        let reason =
+          "its interpreter \(interpreter) is neither glibc's nor musl's loader, and elfdyn has no rules of its own "
+          + "for it (--loader glibc or --loader musl checks it with those rules)"
+        result.unchecked.append(UncheckedObject(path: path, reason: reason))
+        return result
+      }
       scope = graph.objects.filter(\.found)
       checked = Array(scope.indices)
     }
