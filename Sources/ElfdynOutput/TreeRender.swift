@@ -81,6 +81,7 @@ public struct TreeRenderer {
     ]
     if graph.staticallyLinked { fields.append(("staticallyLinked", .bool(true))) }
     if let warning = graph.unknownLoaderWarning { fields.append(("warning", .string(warning))) }
+    if graph.secure { fields.append(("secure", .bool(true))) }
     fields.append(("objects", .array(objects)))
     return .object(fields)
   }
@@ -245,6 +246,7 @@ public struct TreeRenderer {
       let missing = interpIndex.map { graph.objects[$0].error != nil } ?? false
       out += s.dim(" [interpreter ") + (missing ? s.red(interp + " missing") : interp) + s.dim("]")
     }
+    if graph.secure { out += s.dim(" [secure-execution mode: set-user-ID or set-group-ID]") }
     out += "\n"
     // Iterative depth-first walk (chains thousands deep must not overflow the stack). Each object
     // is shown once, expanded where the walk first meets it; later occurrences are left out unless

@@ -111,6 +111,8 @@ struct Bundle: ParsableCommand {
     request.profile = profile
     request.dryRun = dryRun
     var options = search.resolveOptions()
+    // -L names where libraries are, not the environment a set-user-ID program would ignore.
+    options.secureExecution = false
     // The environment's LD_PRELOAD is this shell's, not the program's: only --preload is bundled.
     options.preload = search.preload
     request.search = options

@@ -159,6 +159,8 @@ struct SetRpath: ParsableCommand {
     request.dryRun = dryRun
     request.writeMode = inPlace ? .inPlace : .replace
     request.search = search.resolveOptions()
+    // -L names where libraries are, not the environment a set-user-ID program would ignore.
+    request.search.secureExecution = false
     request.environment = currentEnvironment()
     let style = Style(enabled: color.enabled())
     if files.isEmpty && format == .text,

@@ -154,6 +154,40 @@ import Testing
     #expect(chosenTree.status == 0 && chosenTree.stderr.isEmpty, "\(chosenTree.stderr)")
   }
 
+  /// `$ORIGIN` in glibc's secure-execution mode (_dl_dst_substitute): only at the start of an
+  /// element and followed by a slash or nothing; in the program's own paths (object 0) only where
+  /// it leads into a default directory once `.` and `..` are resolved; a library's anywhere.
+  @Test func originInSecureExecutionModeFollowsGlibcsRules() throws {
+    let file = try ElfFile(path: "/bin/true")
+    let model = LoaderModel(root: "", identity: file.identity, interpreter: file.interpreter, kind: .glibc)
+    #expect(model.defaultDirectories.contains("/usr/lib/x86_64-linux-gnu"))
+    var secure = ResolveState(options: ResolveOptions(), system: model, secure: true)
+    var ordinary = ResolveState(options: ResolveOptions(), system: model)
+    for index in [0, 1] {
+      let origin = index == 0 ? "/usr/lib/x86_64-linux-gnu/app" : "/opt/app/lib"
+      secure.setOrigin(origin, index)
+      ordinary.setOrigin(origin, index)
+    }
+    let program: [(String, String?)] = [
+      ("$ORIGIN", "/usr/lib/x86_64-linux-gnu/app"),
+      ("$ORIGIN/plugins", "/usr/lib/x86_64-linux-gnu/app/plugins"),
+      ("${ORIGIN}/plugins", "/usr/lib/x86_64-linux-gnu/app/plugins"),
+      ("$ORIGIN/..", "/usr/lib/x86_64-linux-gnu/app/.."),
+      ("$ORIGIN/../../../opt", nil),  // /usr/opt
+      ("/usr/lib/$ORIGIN", nil),  // not at the start
+      ("/opt/lib", "/opt/lib"),  // no $ORIGIN: not checked
+    ]
+    for (element, expected) in program {
+      #expect(secure.expandTokens(element, owner: 0) == expected, "\(element)")
+    }
+    #expect(secure.expandTokens("$ORIGIN/../../elsewhere", owner: 1) == "/opt/app/lib/../../elsewhere")
+    #expect(secure.expandTokens("lib:$ORIGIN", owner: 1) == nil)
+    #expect(secure.expandTokens("$ORIGINAL/x", owner: 1) == "$ORIGINAL/x")  // not the token
+    // Outside secure-execution mode, every one of them expands.
+    #expect(ordinary.expandTokens("$ORIGIN/../../../opt", owner: 0) == "/usr/lib/x86_64-linux-gnu/app/../../../opt")
+    #expect(ordinary.expandTokens("/usr/lib/$ORIGIN", owner: 0) == "/usr/lib//usr/lib/x86_64-linux-gnu/app")
+  }
+
   /// A library whose dynamic symbol table cannot be read (here: DT_GNU_HASH points outside every
   /// segment) is reported as not checked, with exit status 1, never passed as clean.
   @Test func anObjectWhoseSymbolTableCannotBeReadIsReportedNotPassed() throws {

@@ -112,6 +112,11 @@ public struct LoadGraph: Sendable {
   /// The input's PT_INTERP when it names neither glibc's nor musl's loader and no `--loader` was
   /// given: the graph was made with glibc's rules, which that loader may not follow.
   public var unknownLoader: String?
+  /// The program runs in glibc's secure-execution mode when this user starts it (it is
+  /// set-user-ID or set-group-ID to someone else: AT_SECURE): LD_LIBRARY_PATH and `-L` are
+  /// ignored, `$ORIGIN` is used only at the start of a path element and, in the program's own
+  /// paths, only where it leads into a system directory; preloads with a slash are ignored.
+  public var secure = false
   /// The input is statically linked (a static executable or static-pie): no loader, no
   /// libraries; `objects` holds the input alone.
   public var staticallyLinked = false
@@ -156,6 +161,10 @@ public struct ResolveOptions: Sendable {
   public var currentDirectory: String = Paths.currentDirectory()
   /// The loader's rules to apply; nil: the ones the input's PT_INTERP names.
   public var loader: LoaderModel.Kind?
+  /// Whether a program that would start with AT_SECURE for this user (set-user-ID or set-group-ID
+  /// to someone else) is resolved in glibc's secure-execution mode (`LoadGraph.secure`); false
+  /// resolves every program as an ordinary one (for finding where libraries are).
+  public var secureExecution = true
   /// Whether to read each object's `.note.dlopen` and resolve the libraries it declares
   /// (`LoadGraph.dlopen`), after the load order is complete.
   public var dlopen = false
@@ -220,9 +229,11 @@ public struct Resolver: Sendable {
     }
     let kind = options.loader ?? LoaderModel.kind(of: file, root: options.root)
     let system = loaderModel(file.identity, interpreter: file.interpreter, kind: kind)
-    var state = ResolveState(options: options, system: system, cache: cache)
+    let secure = options.secureExecution && kind == .glibc && file.interpreter != nil && Self.startsSecure(path)
+    var state = ResolveState(options: options, system: system, cache: cache, secure: secure)
     state.onLoaded = onLoaded
     var graph = state.run(input: path, file: file)
+    graph.secure = secure
     if options.loader == nil, let interpreter = file.interpreter, !LoaderModel.isKnownInterpreter(interpreter) {
       graph.unknownLoader = interpreter
     }
@@ -231,6 +242,16 @@ public struct Resolver: Sendable {
 
   /// The loader model for an input, from the shared cache when there is one: each model made
   /// reads ld.so.cache.
+  /// Whether the kernel starts the program at `path` with AT_SECURE for this process's user: it is
+  /// set-user-ID to another user or set-group-ID to another group (the effective IDs the program
+  /// would get differ from the real ones it keeps). File capabilities are not looked at.
+  static func startsSecure(_ path: String) -> Bool {
+    var status = stat()
+    guard stat(path, &status) == 0 else { return false }
+    let mode = status.st_mode
+    return (mode & S_ISUID != 0 && status.st_uid != getuid()) || (mode & S_ISGID != 0 && status.st_gid != getgid())
+  }
+
   private func loaderModel(_ identity: ElfIdentity, interpreter: String?, kind: LoaderModel.Kind) -> LoaderModel {
     cache?.model(root: options.root, identity: identity, interpreter: interpreter, kind: kind)
       ?? LoaderModel(root: options.root, identity: identity, interpreter: interpreter, kind: kind)
@@ -298,14 +319,18 @@ struct ResolveState {
   let cache: LoadCache?
   /// Called with the file of each object added to the load order (see `Resolver.resolve`).
   var onLoaded: (@Sendable (ElfFile) -> Void)?
+  /// glibc's secure-execution mode (see `LoadGraph.secure`).
+  let secure: Bool
 
-  init(options: ResolveOptions, system: LoaderModel, cache: LoadCache? = nil) {
+  init(options: ResolveOptions, system: LoaderModel, cache: LoadCache? = nil, secure: Bool = false) {
     self.options = options
     self.system = system
     self.cache = cache
-    var dirs = options.libraryPath
+    self.secure = secure
+    // In secure-execution mode glibc does not read LD_LIBRARY_PATH (nor elfdyn its `-L`).
+    var dirs = secure ? [] : options.libraryPath
     optionDirectoryCount = dirs.count
-    if let value = options.environmentLibraryPath {
+    if !secure, let value = options.environmentLibraryPath {
       // musl splits at ':' and newlines and skips empty elements; glibc splits at ':' and ';' and
       // takes an empty element for the current directory.
       dirs +=
@@ -347,7 +372,9 @@ struct ResolveState {
       while queued.count <= index { queued.append(false) }
       return queued[index]
     }
-    for name in options.preload + system.preloadFile {
+    // In secure-execution mode, LD_PRELOAD names with a slash are ignored (/etc/ld.so.preload's are not).
+    let preloadNames = secure ? options.preload.filter { !$0.containsByte(UInt8(ascii: "/")) } : options.preload
+    for name in preloadNames + system.preloadFile {
       let index = map(name: name, loader: 0, kind: .preload)
       preloads.append(DependencyEdge(name: name, to: index, kind: .preload, reused: false))
       objects[index].preloaded = true
@@ -642,7 +669,7 @@ struct ResolveState {
     return index
   }
 
-  private mutating func setOrigin(_ origin: String, _ index: Int) {
+  mutating func setOrigin(_ origin: String, _ index: Int) {
     if origins.count <= index { origins += [String?](repeating: nil, count: index + 1 - origins.count) }
     origins[index] = origin
   }
@@ -974,6 +1001,8 @@ struct ResolveState {
     var element = text
     // An empty element names the current directory: the candidate is the bare name, relative to it.
     if emptyMeansCurrent && element.isEmpty { return "" }
+    // Whether the expansion must lead into a system directory (see `isTrusted`).
+    var checkTrusted = false
     if element.containsByte(UInt8(ascii: "$")) {
       let bytes = Array(element.utf8)
       var out: [UInt8] = []
@@ -991,7 +1020,14 @@ struct ResolveState {
           if length > 0 {
             let value: String?
             switch token {
-            case "ORIGIN": value = origin(of: owner)
+            case "ORIGIN":
+              // Secure-execution mode: $ORIGIN only as the start of the element, followed by a
+              // slash or nothing; an element with it anywhere else is dropped.
+              if secure && !(i == 1 && (i + length == bytes.count || bytes[i + length] == UInt8(ascii: "/"))) {
+                return nil
+              }
+              value = origin(of: owner)
+              checkTrusted = secure && owner == 0
             case "PLATFORM": value = system.platform
             default: value = system.lib.map { $0 }
             }
@@ -1008,6 +1044,7 @@ struct ResolveState {
         }
       }
       element = String(decoding: out, as: UTF8.self)
+      if checkTrusted && !isTrusted(element) { return nil }
     }
     // fillin_rpath drops trailing slashes (but keeps "/").
     if element.utf8.count > 1 && element.utf8.last == UInt8(ascii: "/") {
@@ -1016,6 +1053,25 @@ struct ResolveState {
       element = String(decoding: bytes, as: UTF8.self)
     }
     return element
+  }
+
+  /// is_trusted_path_normalize: whether `path`, with `.` and `..` resolved as text, lies in one of
+  /// the loader's default directories (where a secure program's own `$ORIGIN` may lead).
+  func isTrusted(_ path: String) -> Bool {
+    guard path.hasPrefix("/") else { return false }
+    var parts: [Substring] = []
+    for part in path.split(separator: "/") {
+      if part == "." { continue }
+      if part == ".." {
+        _ = parts.popLast()
+        continue
+      }
+      parts.append(part)
+    }
+    let normal = "/" + parts.joined(separator: "/") + (parts.isEmpty ? "" : "/")
+    return system.defaultDirectories.contains { directory in
+      normal.hasPrefix(directory.hasSuffix("/") ? directory : directory + "/")
+    }
   }
 
   /// glibc's is_dst: the length of `token` (or `{token}`) at `index`, 0 when it is not there.
