@@ -43,17 +43,7 @@ struct LoaderCase: CustomTestStringConvertible, Sendable {
 
 /// Lexical normalisation, as the manifest writes paths: absolute, no ".", "..", or "//".
 func normalise(_ path: String, cwd: String) -> String {
-  let absolute = path.hasPrefix("/") ? path : cwd + "/" + path
-  var parts: [Substring] = []
-  for part in absolute.split(separator: "/") {
-    if part == "." { continue }
-    if part == ".." {
-      _ = parts.popLast()
-      continue
-    }
-    parts.append(part)
-  }
-  return "/" + parts.joined(separator: "/")
+  Paths.lexicallyNormal(path.hasPrefix("/") ? path : cwd + "/" + path)
 }
 
 @Suite struct ScenarioTests {

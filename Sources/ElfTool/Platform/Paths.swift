@@ -22,6 +22,21 @@ enum Paths {
     return directory.hasSuffix("/") ? directory + name : directory + "/" + name
   }
 
+  /// An absolute path with `.`, `..` and repeated slashes resolved as text (no links followed):
+  /// "/usr/lib/x/../y/" is "/usr/lib/y"; ".." at the top stays at "/".
+  static func lexicallyNormal(_ path: String) -> String {
+    var parts: [Substring] = []
+    for part in path.split(separator: "/") {
+      if part == "." { continue }
+      if part == ".." {
+        _ = parts.popLast()
+        continue
+      }
+      parts.append(part)
+    }
+    return "/" + parts.joined(separator: "/")
+  }
+
   static func basename(_ path: String) -> String {
     guard let slash = path.lastByteOffset(UInt8(ascii: "/")) else { return path }
     let utf8 = path.utf8

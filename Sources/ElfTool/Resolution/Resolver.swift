@@ -1059,16 +1059,8 @@ struct ResolveState {
   /// the loader's default directories (where a secure program's own `$ORIGIN` may lead).
   func isTrusted(_ path: String) -> Bool {
     guard path.hasPrefix("/") else { return false }
-    var parts: [Substring] = []
-    for part in path.split(separator: "/") {
-      if part == "." { continue }
-      if part == ".." {
-        _ = parts.popLast()
-        continue
-      }
-      parts.append(part)
-    }
-    let normal = "/" + parts.joined(separator: "/") + (parts.isEmpty ? "" : "/")
+    let lexical = Paths.lexicallyNormal(path)
+    let normal = lexical == "/" ? lexical : lexical + "/"
     return system.defaultDirectories.contains { directory in
       normal.hasPrefix(directory.hasSuffix("/") ? directory : directory + "/")
     }
