@@ -45,6 +45,8 @@ final class ElfImage {
   /// Size and modification time besides: a file replaced in between is not mistaken for the same
   /// one even when the new one reuses the inode.
   let stamp: FileStamp
+  /// Whether a program in this file starts with AT_SECURE for this user (`FileStatus`).
+  let startsSecure: Bool
   /// The first bytes of the file (up to a page), or all of an image made from memory.
   private let head: UnsafeMutableRawBufferPointer
   /// Whether `head` holds the whole file (an image made from memory).
@@ -72,7 +74,7 @@ final class ElfImage {
 
   /// An image over a descriptor that becomes the image's to close, whose fstat(2) the caller made
   /// (`fileStatus`); on an error the caller still closes it.
-  convenience init(owning descriptor: Int32, path: String, status: (size: UInt64, stamp: FileStamp)) throws(ElfError) {
+  convenience init(owning descriptor: Int32, path: String, status: FileStatus) throws(ElfError) {
     try self.init(descriptor: descriptor, path: path, ownsDescriptor: true, status: status)
   }
 
@@ -82,14 +84,15 @@ final class ElfImage {
   }
 
   private init(
-    descriptor fd: Int32, path: String, ownsDescriptor: Bool, status known: (size: UInt64, stamp: FileStamp)? = nil
+    descriptor fd: Int32, path: String, ownsDescriptor: Bool, status known: FileStatus? = nil
   ) throws(ElfError) {
     self.path = path
-    let status: (size: UInt64, stamp: FileStamp)
+    let status: FileStatus
     if let known { status = known } else { status = try fileStatus(fd, path: path) }
     fileSize = status.size
     fileID = status.stamp.id
     stamp = status.stamp
+    startsSecure = status.startsSecure
     // A full page whatever fstat says, as the loader reads the header: a file that cannot be read
     // (/proc/self/mem) says so rather than seeming empty.
     let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.headSize, alignment: 16)
@@ -114,6 +117,7 @@ final class ElfImage {
     fileSize = UInt64(bytes.count)
     fileID = FileID(device: 0, inode: 0)
     stamp = FileStamp(id: fileID, size: fileSize, seconds: 0, nanoseconds: 0)
+    startsSecure = false
     let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: max(bytes.count, 1), alignment: 16)
     copy.copyBytes(from: bytes)
     let whole = UnsafeMutableRawBufferPointer(rebasing: copy[..<bytes.count])

@@ -38,7 +38,7 @@ func openFile(_ path: String) throws(ElfError) -> Int32 {
 }
 
 /// fstat(2) of an ELF candidate: a directory and anything but a regular file are errors.
-func fileStatus(_ fd: Int32, path: String) throws(ElfError) -> (size: UInt64, stamp: FileStamp) {
+func fileStatus(_ fd: Int32, path: String) throws(ElfError) -> FileStatus {
   var st = stat()
   _ = try valueOrErrno(path, "cannot read its status") { fstat(fd, &st) }
   if (st.st_mode & S_IFMT) == S_IFDIR {
@@ -47,9 +47,24 @@ func fileStatus(_ fd: Int32, path: String) throws(ElfError) -> (size: UInt64, st
   guard (st.st_mode & S_IFMT) == S_IFREG else { throw ElfError(path, .io(errno: 0), "not a regular file") }
   let size = UInt64(max(st.st_size, 0))
   let id = FileID(device: UInt64(st.st_dev), inode: UInt64(st.st_ino))
-  return (
-    size, FileStamp(id: id, size: size, seconds: Int64(st.st_mtim.tv_sec), nanoseconds: Int64(st.st_mtim.tv_nsec))
-  )
+  // The IDs are asked for only when a set-ID bit is there (two system calls saved per file).
+  let setID = st.st_mode & (S_ISUID | S_ISGID) != 0
+  let secure =
+    setID
+    && ((st.st_mode & S_ISUID != 0 && st.st_uid != getuid()) || (st.st_mode & S_ISGID != 0 && st.st_gid != getgid()))
+  return FileStatus(
+    size: size,
+    stamp: FileStamp(id: id, size: size, seconds: Int64(st.st_mtim.tv_sec), nanoseconds: Int64(st.st_mtim.tv_nsec)),
+    startsSecure: secure)
+}
+
+/// What fstat(2) says of a regular file that elfdyn reads.
+struct FileStatus {
+  var size: UInt64
+  var stamp: FileStamp
+  /// Whether the kernel would start it with AT_SECURE for this process's user: set-user-ID to
+  /// another user or set-group-ID to another group (file capabilities are not looked at).
+  var startsSecure: Bool
 }
 
 /// The first `count` bytes of an open file (fewer for a shorter file).

@@ -25,6 +25,9 @@ public final class ElfFile: Sendable {
   public let fileID: FileID
   /// Device, inode, size and modification time when read.
   public let stamp: FileStamp
+  /// Whether a program in this file starts with AT_SECURE for the user running elfdyn: set-user-ID
+  /// to another user or set-group-ID to another group.
+  public let startsSecure: Bool
   /// The bytes of a file read from memory; nil for a file on disk, which is mapped when needed.
   let memory: FileMapping?
   /// What its `.note.dlopen` notes declare (libraries it may dlopen), read with the headers: the
@@ -84,6 +87,7 @@ public final class ElfFile: Sendable {
     fileSize = image.fileSize
     fileID = image.fileID
     stamp = image.stamp
+    startsSecure = image.startsSecure
     self.memory = memory
     let headers = try image.programHeaders()
     programHeaders = headers
@@ -128,6 +132,7 @@ public final class ElfFile: Sendable {
     fileSize = other.fileSize
     fileID = other.fileID
     stamp = other.stamp
+    startsSecure = other.startsSecure
     memory = other.memory
     dlopenDependencies = other.dlopenDependencies
   }

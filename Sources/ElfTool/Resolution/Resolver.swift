@@ -229,7 +229,7 @@ public struct Resolver: Sendable {
     }
     let kind = options.loader ?? LoaderModel.kind(of: file, root: options.root)
     let system = loaderModel(file.identity, interpreter: file.interpreter, kind: kind)
-    let secure = options.secureExecution && kind == .glibc && file.interpreter != nil && Self.startsSecure(path)
+    let secure = options.secureExecution && kind == .glibc && file.interpreter != nil && file.startsSecure
     var state = ResolveState(options: options, system: system, cache: cache, secure: secure)
     state.onLoaded = onLoaded
     var graph = state.run(input: path, file: file)
@@ -242,16 +242,6 @@ public struct Resolver: Sendable {
 
   /// The loader model for an input, from the shared cache when there is one: each model made
   /// reads ld.so.cache.
-  /// Whether the kernel starts the program at `path` with AT_SECURE for this process's user: it is
-  /// set-user-ID to another user or set-group-ID to another group (the effective IDs the program
-  /// would get differ from the real ones it keeps). File capabilities are not looked at.
-  static func startsSecure(_ path: String) -> Bool {
-    var status = stat()
-    guard stat(path, &status) == 0 else { return false }
-    let mode = status.st_mode
-    return (mode & S_ISUID != 0 && status.st_uid != getuid()) || (mode & S_ISGID != 0 && status.st_gid != getgid())
-  }
-
   private func loaderModel(_ identity: ElfIdentity, interpreter: String?, kind: LoaderModel.Kind) -> LoaderModel {
     cache?.model(root: options.root, identity: identity, interpreter: interpreter, kind: kind)
       ?? LoaderModel(root: options.root, identity: identity, interpreter: interpreter, kind: kind)
