@@ -99,6 +99,33 @@ struct SecureExecutionTests {
     #expect(!ownerRun.stdout.contains("\"secure\""))
   }
 
+  /// On a filesystem mounted nosuid the kernel ignores the set-ID bits: no AT_SECURE, and elfdyn
+  /// (run as nobody, in the same mount namespace) uses LD_LIBRARY_PATH as the loader does.
+  @Test func aSetUserIDProgramOnANosuidMountIsOrdinary() throws {
+    let dir = try Self.scratch()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let mount = dir + "/nosuid"
+    try FileManager.default.createDirectory(atPath: mount, withIntermediateDirectories: true)
+    let script = """
+      set -e
+      mount -t tmpfs -o nosuid,mode=0755 tmpfs "$1"
+      cp -p "$2" "$1/abs"
+      chmod 4755 "$1/abs"
+      echo "== program"
+      runuser -u nobody -- env LD_LIBRARY_PATH="$3" "$1/abs"
+      echo "== elfdyn"
+      runuser -u nobody -- env LD_LIBRARY_PATH="$3" "$4" tree --flat "$1/abs"
+      """
+    let result = try run(
+      "/usr/bin/unshare",
+      ["-m", "/bin/sh", "-c", script, "sh", mount, dir + "/app/abs", dir + "/shadow", Fixtures.elfdyn])
+    try #require(result.status == 0, "\(result.stdout)\(result.stderr)")
+    let parts = result.stdout.components(separatedBy: "== elfdyn\n")
+    try #require(parts.count == 2, "\(result.stdout)")
+    #expect(parts[0].contains("secure=0 shadow\n"), "\(parts[0])")
+    #expect(parts[1].contains("libs.so => \(dir)/shadow/libs.so"), "\(parts[1])")
+  }
+
   /// A set-group-ID program runs with AT_SECURE even for root when the group is not root's own
   /// (as Debian's chage and ssh-agent are): the loader and elfdyn ignore LD_LIBRARY_PATH.
   @Test func aSetGroupIDProgramIsSecureForRootToo() throws {

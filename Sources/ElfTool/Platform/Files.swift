@@ -47,15 +47,24 @@ func fileStatus(_ fd: Int32, path: String) throws(ElfError) -> FileStatus {
   guard (st.st_mode & S_IFMT) == S_IFREG else { throw ElfError(path, .io(errno: 0), "not a regular file") }
   let size = UInt64(max(st.st_size, 0))
   let id = FileID(device: UInt64(st.st_dev), inode: UInt64(st.st_ino))
-  // The IDs are asked for only when a set-ID bit is there (two system calls saved per file).
+  // The IDs are asked for only when a set-ID bit is there (system calls saved for every other
+  // file); the kernel ignores the bits on a filesystem mounted nosuid.
   let setID = st.st_mode & (S_ISUID | S_ISGID) != 0
   let secure =
     setID
     && ((st.st_mode & S_ISUID != 0 && st.st_uid != getuid()) || (st.st_mode & S_ISGID != 0 && st.st_gid != getgid()))
+    && !mountedNoSetID(fd)
   return FileStatus(
     size: size,
     stamp: FileStamp(id: id, size: size, seconds: Int64(st.st_mtim.tv_sec), nanoseconds: Int64(st.st_mtim.tv_nsec)),
     startsSecure: secure)
+}
+
+/// Whether the filesystem of an open file is mounted nosuid (statvfs's ST_NOSUID); false when it
+/// cannot be told.
+private func mountedNoSetID(_ fd: Int32) -> Bool {
+  var info = statvfs()
+  return fstatvfs(fd, &info) == 0 && info.f_flag & UInt(ST_NOSUID) != 0
 }
 
 /// What fstat(2) says of a regular file that elfdyn reads.
@@ -63,7 +72,8 @@ struct FileStatus {
   var size: UInt64
   var stamp: FileStamp
   /// Whether the kernel would start it with AT_SECURE for this process's user: set-user-ID to
-  /// another user or set-group-ID to another group (file capabilities are not looked at).
+  /// another user or set-group-ID to another group, on a filesystem not mounted nosuid (file
+  /// capabilities are not looked at).
   var startsSecure: Bool
 }
 
