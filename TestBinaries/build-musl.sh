@@ -12,15 +12,8 @@
 # Nothing outside OUTDIR is written; the host's /etc/ld-musl-x86_64.path is
 # only read (by the loader; oracle.py copies it into cases.json).
 set -euo pipefail
-# Whether readelf's lines for a file match a pattern: readelf_matches GREP-FLAGS PATTERN READELF-ARGS...
-# The output is read in full first: `readelf | grep -q` stops reading at the first match, and under
-# pipefail readelf's SIGPIPE then fails the check at random (by timing).
-readelf_matches() {
-  local flags=$1 pattern=$2 out
-  shift 2
-  out=$(readelf "$@" 2>/dev/null) || { echo "$(basename "$0"): readelf $* failed" >&2; exit 1; }
-  grep "$flags" -- "$pattern" <<<"$out"
-}
+# readelf_matches: readelf output searched once read in full (no SIGPIPE race under pipefail).
+. "$(dirname "${BASH_SOURCE[0]}")/readelf-matches.sh"
 
 [ $# -eq 1 ] || { echo "usage: $0 OUTDIR" >&2; exit 2; }
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)

@@ -47,12 +47,10 @@ func fileStatus(_ fd: Int32, path: String) throws(ElfError) -> FileStatus {
   guard (st.st_mode & S_IFMT) == S_IFREG else { throw ElfError(path, .io(errno: 0), "not a regular file") }
   let size = UInt64(max(st.st_size, 0))
   let id = FileID(device: UInt64(st.st_dev), inode: UInt64(st.st_ino))
-  // The IDs are asked for only when a set-ID bit is there (system calls saved for every other
-  // file); the kernel ignores the bits on a filesystem mounted nosuid.
-  let setID = st.st_mode & (S_ISUID | S_ISGID) != 0
+  // getuid, getgid and fstatvfs only for a file with a set-ID bit; the kernel ignores the bits on
+  // a filesystem mounted nosuid.
   let secure =
-    setID
-    && ((st.st_mode & S_ISUID != 0 && st.st_uid != getuid()) || (st.st_mode & S_ISGID != 0 && st.st_gid != getgid()))
+    ((st.st_mode & S_ISUID != 0 && st.st_uid != getuid()) || (st.st_mode & S_ISGID != 0 && st.st_gid != getgid()))
     && !mountedNoSetID(fd)
   return FileStatus(
     size: size,

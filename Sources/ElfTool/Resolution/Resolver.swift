@@ -125,12 +125,17 @@ public struct LoadGraph: Sendable {
   /// `objects`: the program loads them later, if at all.
   public var dlopen: [DlopenDeclarations] = []
 
-  /// What is said of an unknown loader (see `unknownLoader`), nil when the loader is known.
-  public var unknownLoaderWarning: String? {
+  /// Why the loader is unknown (see `unknownLoader`), nil when it is known: the start of what
+  /// tree warns and check-undefined reports.
+  public var unknownLoaderReason: String? {
     unknownLoader.map {
-      "its interpreter \($0) is neither glibc's nor musl's loader, and elfdyn has no rules of its own for it: "
-        + "resolved with glibc's (--loader glibc or --loader musl chooses the rules)"
+      "its interpreter \($0) is neither glibc's nor musl's loader, and elfdyn has no rules of its own for it"
     }
+  }
+
+  /// What tree says of an unknown loader, nil when the loader is known.
+  public var unknownLoaderWarning: String? {
+    unknownLoaderReason.map { $0 + ": resolved with glibc's (--loader glibc or --loader musl chooses the rules)" }
   }
 
   /// Every object found and loadable, interpreter included.

@@ -105,13 +105,11 @@ public final class SymbolChecker: Sendable {
         result.staticallyLinked = true
         return result
       }
-      if let interpreter = graph.unknownLoader {
+      if let unknown = graph.unknownLoaderReason {
         // Binding rules differ between loaders: no answer rather than glibc's answer for another.
         var result = CheckResult(path: path)
         result.missingLibraries = graph.missingLibraries
-        let reason =
-          "its interpreter \(interpreter) is neither glibc's nor musl's loader, and elfdyn has no rules of its own "
-          + "for it (--loader glibc or --loader musl checks it with those rules)"
+        let reason = unknown + " (--loader glibc or --loader musl checks it with those rules)"
         result.unchecked.append(UncheckedObject(path: path, reason: reason))
         return result
       }
