@@ -100,12 +100,13 @@ func preadAll(_ fd: Int32, count: Int, at offset: UInt64, path: String, what: St
 
 /// pread(2) into `buffer` until `count` bytes or the end of the file; returns how many were read.
 func preadInto(
-  _ fd: Int32, _ buffer: UnsafeMutableRawBufferPointer, count: Int, at offset: UInt64, path: String, what: String
+  _ fd: Int32, _ buffer: UnsafeMutableRawBufferPointer, count: Int, at offset: UInt64, path: String,
+  what: @autoclosure () -> String
 ) throws(ElfError) -> Int {
   let count = min(count, buffer.count)
   var done = 0
   while done < count {
-    let n = try valueOrErrno(path, what) {
+    let n = try valueOrErrno(path, what()) {
       pread(fd, buffer.baseAddress.map { $0 + done }, count - done, off_t(offset) + off_t(done))
     }
     if n == 0 { break }

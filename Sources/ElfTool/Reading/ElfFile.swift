@@ -179,8 +179,19 @@ public final class ElfFile: Sendable {
       offset: phdr.offset, size: count * entrySize, what: "the dynamic section (PT_DYNAMIC)"
     ) { bytes in DynamicSection.decodeSlots(bytes, identity: image.identity) }
     info.nullIndex = info.slots.firstIndex(where: { $0.tag == .null })
-    // Only the strings the dynamic entries name are read.
-    let offsets = info.entries.filter { $0.tag.namesLoaderString }.map(\.value)
+    // Only the strings the dynamic entries name are read. One pass counts them and the
+    // dependencies, so that no array below grows by copies.
+    var offsets: [UInt64] = []
+    var dependencyCount = 0
+    for entry in info.entries where entry.tag.namesLoaderString {
+      offsets.append(entry.value)
+      switch entry.tag {
+      case .needed, .filter, .auxiliary: dependencyCount += 1
+      default: break
+      }
+    }
+    info.needed.reserveCapacity(dependencyCount)
+    info.dependencies.reserveCapacity(dependencyCount)
     var strings: [(offset: UInt64, text: String)] = []
     if !offsets.isEmpty {
       let (offset, size, _) = try info.stringTableLocation(path: path, programHeaders: programHeaders)

@@ -58,6 +58,7 @@ extension ElfImage {
     }
     // A few dozen strings at most: a list searched linearly costs less than hashing.
     var result: [(offset: UInt64, text: String)] = []
+    result.reserveCapacity(offsets.count)
     func has(_ offset: UInt64) -> Bool { result.contains { $0.offset == offset } }
     let sorted = offsets.sorted()
     let slack: UInt64 = 1024

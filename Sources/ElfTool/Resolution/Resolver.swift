@@ -333,9 +333,9 @@ struct ResolveState {
     }
     libraryPathDirectories = dirs
     // A program loads a few dozen objects: room for them from the start, not copies as they grow.
-    objects.reserveCapacity(32)
-    edges.reserveCapacity(32)
-    loadedNames.reserveCapacity(96)
+    objects.reserveCapacity(64)
+    edges.reserveCapacity(64)
+    loadedNames.reserveCapacity(192)
   }
 
   mutating func run(input: String, file: ElfFile) -> LoadGraph {
@@ -495,9 +495,9 @@ struct ResolveState {
     // Fields read in place: a copy of the whole object would retain every one of its references.
     let via = objects[index].via
     guard via != .notFound, via != .failed else { return }
-    for name in objects[index].names { Self.keepFirst(&loadedNames[name, default: index]) }
-    if let path = objects[index].path { Self.keepFirst(&loadedNames[path, default: index]) }
-    if let soname = objects[index].soname { Self.keepFirst(&loadedNames[soname, default: index]) }
+    for name in objects[index].names { keepFirst(name, index) }
+    if let path = objects[index].path { keepFirst(path, index) }
+    if let soname = objects[index].soname { keepFirst(soname, index) }
     // musl's loader has no device and inode of its own: finding its file again maps it again (and
     // then replaces it by itself as a libc).
     let inodeKnown = !(system.kind == .musl && via == .interpreter)
@@ -540,10 +540,13 @@ struct ResolveState {
   /// opened by that path, or with that soname.
   func alreadyLoaded(_ name: String) -> Int? { loadedNames[name] }
 
-  /// Passed `&table[key, default: value]`: adds the key with that value unless it is there,
-  /// with one lookup of the key (a check and then an insertion hash it twice).
+  /// Adds `name` → `index` to `loadedNames` unless the name is there. (A lookup and then an
+  /// insertion hash the name twice, but `&table[key, default: value]` costs more: its accessor
+  /// allocates on the heap on every call.)
   @inline(__always)
-  private static func keepFirst(_ entry: inout Int) {}
+  private mutating func keepFirst(_ name: String, _ index: Int) {
+    if loadedNames[name] == nil { loadedNames[name] = index }
+  }
 
   /// The index of the loader itself, placed in the load order now if it is not there yet.
   private mutating func interpreterIndex(loader: Int) -> Int? {
@@ -600,7 +603,7 @@ struct ResolveState {
     case .reuse(let index):
       if !objects[index].names.contains(name) {
         objects[index].names.append(name)
-        Self.keepFirst(&loadedNames[name, default: index])
+        keepFirst(name, index)
       }
       return index
     case .loaded(var object):
@@ -737,6 +740,7 @@ struct ResolveState {
   mutating func search(_ name: String, loader: Int) -> Outcome {
     if system.kind == .musl { return searchMusl(name, loader: loader) }
     var tried: [SearchStep] = []
+    tried.reserveCapacity(8)
     let needing = objects[loader].file
     let runpath = needing?.dynamic?.runpath
     // 1. The DT_RPATH chain, unless the needing object has DT_RUNPATH.
@@ -874,7 +878,8 @@ struct ResolveState {
 
   /// open_verify on one candidate path (as the target sees it).
   mutating func open(candidate: String, via: Via, loader: Int) -> Outcome {
-    let absolute = candidate.hasPrefix("/") ? candidate : Paths.join(options.currentDirectory, candidate)
+    let absolute =
+      candidate.utf8.first == UInt8(ascii: "/") ? candidate : Paths.join(options.currentDirectory, candidate)
     let host = Paths.insideRoot(system.root, absolute)
     let file: ElfFile
     do {
