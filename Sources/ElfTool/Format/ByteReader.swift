@@ -29,6 +29,27 @@ struct ByteReader {
     return order == .little ? T(littleEndian: raw) : T(bigEndian: raw)
   }
 
+  /// The largest of the `count` 32-bit words from `at`, a range the caller has checked. The byte
+  /// order is decided once, outside the loop, which the compiler can then vectorise (a GNU hash
+  /// table's buckets: tens of thousands of words in a large library).
+  func maximumU32(_ at: Int, count: Int) -> UInt32 {
+    let native = (order == .little) == (UInt32(1).littleEndian == 1)
+    var result: UInt32 = 0
+    var index = 0
+    if native {
+      while index < count {
+        result = max(result, bytes.loadUnaligned(fromByteOffset: at &+ index &* 4, as: UInt32.self))
+        index &+= 1
+      }
+    } else {
+      while index < count {
+        result = max(result, bytes.loadUnaligned(fromByteOffset: at &+ index &* 4, as: UInt32.self).byteSwapped)
+        index &+= 1
+      }
+    }
+    return result
+  }
+
   @inline(__always) func u8(_ at: Int) -> UInt8? { at >= 0 && at < bytes.count ? bytes[at] : nil }
   @inline(__always) func u16(_ at: Int) -> UInt16? { load(at, UInt16.self) }
   @inline(__always) func u32(_ at: Int) -> UInt32? { load(at, UInt32.self) }

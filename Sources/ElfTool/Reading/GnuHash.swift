@@ -41,10 +41,7 @@ struct GnuHashTable: Sendable {
       throw ElfError(path, .malformed, "the GNU hash table's bloom filter and buckets run past the end of the file")
     }
     // The buckets lie in the file (checked above): read without a check per word.
-    var maxBucket: UInt32 = 0
-    for index in 0..<Int(nbuckets) {
-      maxBucket = max(maxBucket, file.unchecked(bucketsOffset + index * 4, as: UInt32.self))
-    }
+    let maxBucket = file.maximumU32(bucketsOffset, count: Int(nbuckets))
     // Walk the last chain to its end to learn the number of symbols.
     var count = Int(symoffset)
     if maxBucket >= symoffset {
