@@ -179,19 +179,12 @@ public final class ElfFile: Sendable {
       offset: phdr.offset, size: count * entrySize, what: "the dynamic section (PT_DYNAMIC)"
     ) { bytes in DynamicSection.decodeSlots(bytes, identity: image.identity) }
     info.nullIndex = info.slots.firstIndex(where: { $0.tag == .null })
-    // Only the strings the dynamic entries name are read. One pass counts them and the
-    // dependencies, so that no array below grows by copies.
+    // Only the strings the dynamic entries name are read. Their count bounds the dependencies
+    // (with at most a soname, rpath and runpath more): room for them, not copies as they grow.
     var offsets: [UInt64] = []
-    var dependencyCount = 0
-    for entry in info.entries where entry.tag.namesLoaderString {
-      offsets.append(entry.value)
-      switch entry.tag {
-      case .needed, .filter, .auxiliary: dependencyCount += 1
-      default: break
-      }
-    }
-    info.needed.reserveCapacity(dependencyCount)
-    info.dependencies.reserveCapacity(dependencyCount)
+    for entry in info.entries where entry.tag.namesLoaderString { offsets.append(entry.value) }
+    info.needed.reserveCapacity(offsets.count)
+    info.dependencies.reserveCapacity(offsets.count)
     var strings: [(offset: UInt64, text: String)] = []
     if !offsets.isEmpty {
       let (offset, size, _) = try info.stringTableLocation(path: path, programHeaders: programHeaders)
